@@ -1,0 +1,50 @@
+# sockcat -- build, test, install.  See README.md.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+BATS ?= bats
+MANDOC ?= mandoc
+
+# Required flags come first; the user's CFLAGS can add, not remove.
+REQ_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic
+REQ_CPPFLAGS = -D_POSIX_C_SOURCE=200809L
+
+OBJS = src/main.o src/cli.o src/parse.o src/addr.o src/sock.o src/pump.o \
+	src/telnet.o src/log.o src/session.o src/sig.o src/clock.o
+HDRS = src/cli.h src/parse.h src/addr.h src/sock.h src/pump.h src/telnet.h \
+	src/log.h src/session.h src/sig.h src/clock.h
+
+.PHONY: all check check-sanitize lint-man install uninstall clean
+.SUFFIXES: .c .o
+
+all: sockcat
+
+sockcat: $(OBJS)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(OBJS): $(HDRS)
+
+.c.o:
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) $(REQ_CPPFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+check: sockcat lint-man
+	$(BATS) tests
+
+lint-man:
+	$(MANDOC) -Tlint -W warning man/sockcat.1
+
+install: sockcat
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	cp sockcat $(DESTDIR)$(BINDIR)/sockcat
+	chmod 755 $(DESTDIR)$(BINDIR)/sockcat
+	cp man/sockcat.1 $(DESTDIR)$(MANDIR)/man1/sockcat.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/sockcat.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sockcat $(DESTDIR)$(MANDIR)/man1/sockcat.1
+
+clean:
+	rm -f sockcat $(OBJS)

@@ -1,0 +1,151 @@
+/* addr.c -- getaddrinfo wrapper and address formatting for messages. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+
+/* glibc's "host has no address of this family", where it exists. */
+static bool
+is_addrfamily(int rc)
+{
+#ifdef EAI_ADDRFAMILY
+	return rc == EAI_ADDRFAMILY;
+#else
+	(void)rc;
+	return false;
+#endif
+}
+
+int
+addr_resolve(const struct config *cfg, const char *host, int port,
+    int family, bool passive, struct addrinfo **res, char *err, size_t errlen,
+    int *status)
+{
+	struct addrinfo hints;
+	char service[16];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	if (family == AF_UNSPEC)
+		family = cfg->family == FAMILY_INET ? AF_INET :
+		    cfg->family == FAMILY_INET6 ? AF_INET6 : AF_UNSPEC;
+	hints.ai_family = family;
+	hints.ai_socktype = cfg->udp ? SOCK_DGRAM : SOCK_STREAM;
+	hints.ai_protocol = cfg->udp ? IPPROTO_UDP : IPPROTO_TCP;
+	/* The port is already a number: never look it up again. */
+	hints.ai_flags = AI_NUMERICSERV;
+	if (passive)
+		hints.ai_flags |= AI_PASSIVE;
+	if (cfg->numeric)
+		hints.ai_flags |= AI_NUMERICHOST;
+	snprintf(service, sizeof(service), "%d", port < 0 ? 0 : port);
+
+	rc = getaddrinfo(host, service, &hints, res);
+	if (rc == 0)
+		return 0;
+	*status = EXIT_NET;
+	if (cfg->numeric && rc == EAI_NONAME) {
+		snprintf(err, errlen, "invalid address \"%s\": not numeric, "
+		    "and -n forbids name lookups", host);
+		*status = EXIT_USAGE;
+	} else if (rc == EAI_SYSTEM)
+		snprintf(err, errlen, "cannot resolve \"%s\": %s", host,
+		    strerror(errno));
+	else if (rc == EAI_FAMILY || is_addrfamily(rc))
+		snprintf(err, errlen, "cannot resolve \"%s\": no %s address",
+		    host, family == AF_INET ? "IPv4" : "IPv6");
+	else
+		snprintf(err, errlen, "cannot resolve \"%s\": %s", host,
+		    gai_strerror(rc));
+	return -1;
+}
+
+/*
+ * Points *sa at an IPv4 copy of an IPv4-mapped IPv6 address, so that a
+ * dual-stack socket's IPv4 peer is shown and looked up as IPv4.
+ */
+static void
+unmap(const struct sockaddr **sa, socklen_t *len, struct sockaddr_in *v4)
+{
+	const struct sockaddr_in6 *s6;
+
+	if ((*sa)->sa_family != AF_INET6)
+		return;
+	s6 = (const struct sockaddr_in6 *)(const void *)*sa;
+	if (!IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return;
+	memset(v4, 0, sizeof(*v4));
+	v4->sin_family = AF_INET;
+	v4->sin_port = s6->sin6_port;
+	memcpy(&v4->sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+	*sa = (const struct sockaddr *)v4;
+	*len = sizeof(*v4);
+}
+
+void
+addr_numeric(const struct sockaddr *sa, socklen_t len, char *text, int *port)
+{
+	struct sockaddr_in v4;
+
+	unmap(&sa, &len, &v4);
+	if (getnameinfo(sa, len, text, ADDR_TEXTLEN, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		snprintf(text, ADDR_TEXTLEN, "?");
+	if (port != NULL) {
+		if (sa->sa_family == AF_INET)
+			*port = ntohs(((const struct sockaddr_in *)
+			    (const void *)sa)->sin_port);
+		else if (sa->sa_family == AF_INET6)
+			*port = ntohs(((const struct sockaddr_in6 *)
+			    (const void *)sa)->sin6_port);
+		else
+			*port = 0;
+	}
+}
+
+void
+addr_name(const struct config *cfg, const struct sockaddr *sa, socklen_t len,
+    char *text)
+{
+	struct sockaddr_in v4;
+	char *p;
+
+	unmap(&sa, &len, &v4);
+	if (cfg->numeric || getnameinfo(sa, len, text, ADDR_TEXTLEN, NULL, 0,
+	    NI_NAMEREQD) != 0) {
+		snprintf(text, ADDR_TEXTLEN, "(UNKNOWN)");
+		return;
+	}
+	for (p = text; *p != '\0'; p++)
+		if (!isprint((unsigned char)*p) || isspace((unsigned char)*p))
+			*p = '?';
+}
+
+const char *
+addr_service(int port, bool udp)
+{
+	struct servent *se;
+
+	se = getservbyport(htons((unsigned short)port), udp ? "udp" : "tcp");
+	return se != NULL ? se->s_name : "?";
+}
+
+bool
+addr_is_any(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr.s_addr == htonl(INADDR_ANY);
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr);
+	return false;
+}

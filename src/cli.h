@@ -1,0 +1,96 @@
+/* cli.h -- command-line options into struct config; conflict rules; help. */
+#ifndef SOCKCAT_CLI_H
+#define SOCKCAT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SOCKCAT_VERSION	"0.1.0"
+
+/* Exit statuses of CLI.md. */
+#define EXIT_NET	1	/* network failure */
+#define EXIT_USAGE	2	/* unknown option, bad value, conflict */
+
+/* "No limit" for every time and count below. */
+#define NO_LIMIT	(-1L)
+
+enum family { FAMILY_ANY, FAMILY_INET, FAMILY_INET6 };
+
+/*
+ * Everything the command line says, by meaning.  cli_parse() fills it,
+ * cli_check() validates it; afterwards it is read-only (const everywhere).
+ */
+struct config {
+	/* Mode and transport. */
+	bool		 listen;
+	bool		 keep_open;	/* -k: accept again after a session */
+	bool		 udp;
+	enum family	 family;
+
+	/* Addresses.  host/port: connect target; listen: bind address. */
+	const char	*host;
+	const char	*port_arg;	/* the text given, for messages */
+	int		 port;		/* -1 when none given */
+	const char	*source;	/* -s */
+	const char	*source_port_arg;
+	int		 source_port;	/* -p; -1 when none */
+	bool		 random_port;	/* -r */
+	bool		 numeric;	/* -n: no DNS at all */
+
+	/* Stream rules. */
+	bool		 read_stdin;	/* false with -d */
+	bool		 half_close;	/* shutdown(SHUT_WR) on stdin EOF */
+	long		 quit_ms;	/* -q; NO_LIMIT waits for the peer */
+	long		 wait_ms;	/* -w: connect, accept and idle */
+	long		 idle_ms;	/* --idle-timeout; NO_LIMIT: use wait_ms */
+	long		 interval_ms;	/* -i: between lines sent; 0 none */
+	long		 recv_limit;	/* -W: packets; NO_LIMIT none */
+	bool		 crlf;		/* -C */
+	bool		 telnet;	/* -t */
+
+	/* Socket options; -1 leaves the system default. */
+	bool		 broadcast;	/* -b */
+	bool		 so_debug;	/* -D */
+	bool		 keepalive;	/* --keepalive */
+	long		 rcvbuf;	/* -I */
+	long		 sndbuf;	/* -O */
+	int		 tos;		/* -T */
+	int		 ttl;		/* -M */
+	int		 min_ttl;	/* -m */
+
+	int		 verbose;	/* count of -v */
+
+	/* Bookkeeping for cli_check(): what was given, and how. */
+	char		**args;		/* positional arguments */
+	int		 nargs;
+	bool		 ipv4_flag;	/* -4 given */
+	bool		 ipv6_flag;	/* -6 given */
+	bool		 half_close_flag;	/* -N given */
+	bool		 no_shutdown_flag;	/* --no-shutdown given */
+	bool		 want_help;
+	bool		 want_version;
+};
+
+/* Sets every default.  Called once before cli_parse(). */
+void	cli_defaults(struct config *cfg);
+
+/*
+ * Parses argv into cfg.  Returns 0, or -1 with a one-line reason in err
+ * (a usage error: exit 2).  Keeps pointers into argv.
+ */
+int	cli_parse(struct config *cfg, int argc, char *argv[], char *err,
+	    size_t errlen);
+
+/*
+ * Applies every conflict rule in one place, and settles the positional
+ * arguments of listen mode.  Returns 0, or -1 with a reason in err.
+ */
+int	cli_check(struct config *cfg, char *err, size_t errlen);
+
+/* The full --help text, to stdout. */
+void	cli_help(void);
+
+/* The idle limit in force: --idle-timeout, else -w, else NO_LIMIT. */
+long	cli_idle_ms(const struct config *cfg);
+
+#endif

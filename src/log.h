@@ -1,0 +1,41 @@
+/* log.h -- the -v lines on stderr, in netcat-traditional's exact format. */
+#ifndef SOCKCAT_LOG_H
+#define SOCKCAT_LOG_H
+
+#include <sys/socket.h>
+
+#include <netdb.h>
+
+#include "cli.h"
+
+/* "listening on [any] 7777 ..." (-v); bound is the listening address. */
+void	log_listening(const struct config *cfg,
+	    const struct sockaddr_storage *bound);
+
+/* "connect to [LOCAL] from NAME [PEER] PORT" (-v) for an accepted fd. */
+void	log_accepted(const struct config *cfg, int fd,
+	    const struct sockaddr *peer, socklen_t peerlen);
+
+/* "NAME [ADDR] PORT (SERVICE) open" (-v) after a connect to ai. */
+void	log_connected(const struct config *cfg, const struct addrinfo *ai);
+
+/*
+ * "NAME [ADDR] PORT (SERVICE) : REASON" (-v) for a failed attempt on ai;
+ * reason is strerror(errnum).
+ */
+void	log_connect_failed(const struct config *cfg,
+	    const struct addrinfo *ai, int errnum);
+
+/* " sent N, rcvd M" (-vv) at the end of a session. */
+void	log_summary(const struct config *cfg, unsigned long long sent,
+	    unsigned long long rcvd);
+
+/* "sockcat: MESSAGE" on stderr, always: errors. */
+void	log_error(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* "sockcat: MESSAGE" when cfg->verbose >= level. */
+void	log_note(const struct config *cfg, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,207 @@
+/* parse.c -- strict parsers for option values: ports, numbers, times, TOS. */
+
+#include <netdb.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parse.h"
+
+/* poll(2) takes an int of milliseconds: about 24.8 days. */
+#define TIME_MAX_MS	((double)INT_MAX)
+
+bool
+parse_is_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int
+parse_port(const char *s, const char *proto, bool allow_zero, int *port,
+    char *err, size_t errlen)
+{
+	const char *range = allow_zero ? "0-65535" : "1-65535";
+
+	if (parse_is_digits(s)) {
+		/*
+		 * Compare digit strings instead of converting first, so a
+		 * huge value can never wrap (netcat-traditional turns 99999
+		 * into 34463).
+		 */
+		const char *p = s;
+		unsigned long v = 0;
+
+		while (*p == '0' && p[1] != '\0')
+			p++;
+		if (strlen(p) > 5)
+			goto out_of_range;
+		v = strtoul(p, NULL, 10);
+		if (v > 65535 || (v == 0 && !allow_zero))
+			goto out_of_range;
+		*port = (int)v;
+		return 0;
+	}
+	if (s[0] == '-' && parse_is_digits(s + 1))
+		goto out_of_range;
+	if (*s != '\0') {
+		struct servent *se = getservbyname(s, proto);
+
+		if (se != NULL) {
+			*port = ntohs((unsigned short)se->s_port);
+			return 0;
+		}
+	}
+	snprintf(err, errlen,
+	    "invalid port \"%s\": not a number or a known %s service", s,
+	    proto);
+	return -1;
+out_of_range:
+	snprintf(err, errlen, "invalid port \"%s\": must be %s", s, range);
+	return -1;
+}
+
+int
+parse_number(const char *s, const char *what, long min, long max, long *out,
+    char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || isspace((unsigned char)*s) || *end != '\0') {
+		snprintf(err, errlen, "invalid %s \"%s\": not a number",
+		    what, s);
+		return -1;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		snprintf(err, errlen, "invalid %s \"%s\": must be %ld-%ld",
+		    what, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_time(const char *s, const char *opt, bool allow_negative, long *ms,
+    char *err, size_t errlen)
+{
+	const char *p = s;
+	double value = 0, scale = 1000, frac = 0.1;
+	bool negative = false, digits = false;
+
+	if (*p == '-' && allow_negative) {
+		negative = true;
+		p++;
+	}
+	for (; isdigit((unsigned char)*p); p++) {
+		digits = true;
+		value = value * 10 + (*p - '0');
+		if (value > TIME_MAX_MS)
+			goto too_large;
+	}
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			digits = true;
+			value += (*p - '0') * frac;
+			frac /= 10;
+		}
+	}
+	if (!digits)
+		goto bad;
+	if (strcmp(p, "ms") == 0)
+		scale = 1;
+	else if (strcmp(p, "s") == 0 || *p == '\0')
+		scale = 1000;
+	else if (strcmp(p, "m") == 0)
+		scale = 60 * 1000;
+	else if (strcmp(p, "h") == 0)
+		scale = 60 * 60 * 1000;
+	else
+		goto bad;
+	if (negative) {
+		*ms = -1;
+		return 0;
+	}
+	value *= scale;
+	if (value > TIME_MAX_MS)
+		goto too_large;
+	/* Round up so "0.0001" still means "a little", not "zero". */
+	*ms = (long)value;
+	if ((double)*ms < value)
+		(*ms)++;
+	return 0;
+bad:
+	snprintf(err, errlen,
+	    "invalid time \"%s\" for %s: expected a number of seconds, "
+	    "optionally ending in ms, s, m or h", s, opt);
+	return -1;
+too_large:
+	snprintf(err, errlen, "invalid time \"%s\" for %s: longer than 24 days",
+	    s, opt);
+	return -1;
+}
+
+struct tos_name {
+	const char	*name;
+	int		 value;
+};
+
+/* OpenBSD nc's keywords, then netcat-traditional's names. */
+static const struct tos_name tos_names[] = {
+	{ "af11", 0x28 }, { "af12", 0x30 }, { "af13", 0x38 },
+	{ "af21", 0x48 }, { "af22", 0x50 }, { "af23", 0x58 },
+	{ "af31", 0x68 }, { "af32", 0x70 }, { "af33", 0x78 },
+	{ "af41", 0x88 }, { "af42", 0x90 }, { "af43", 0x98 },
+	{ "cs0", 0x00 }, { "cs1", 0x20 }, { "cs2", 0x40 }, { "cs3", 0x60 },
+	{ "cs4", 0x80 }, { "cs5", 0xa0 }, { "cs6", 0xc0 }, { "cs7", 0xe0 },
+	{ "ef", 0xb8 }, { "va", 0xb0 },
+	{ "critical", 0xa0 }, { "inetcontrol", 0xc0 }, { "netcontrol", 0xe0 },
+	{ "lowcost", 0x02 }, { "lowdelay", 0x10 }, { "reliability", 0x04 },
+	{ "throughput", 0x08 },
+	{ "Minimize-Delay", 0x10 }, { "Maximize-Throughput", 0x08 },
+	{ "Maximize-Reliability", 0x04 }, { "Minimize-Cost", 0x02 },
+};
+
+int
+parse_tos(const char *s, int *tos, char *err, size_t errlen)
+{
+	size_t i;
+	char *end = NULL;
+	long v;
+
+	for (i = 0; i < sizeof(tos_names) / sizeof(tos_names[0]); i++) {
+		if (strcasecmp(s, tos_names[i].name) == 0) {
+			*tos = tos_names[i].value;
+			return 0;
+		}
+	}
+	if (isdigit((unsigned char)s[0])) {
+		errno = 0;
+		/* Decimal or 0x hex; never octal, so "010" is ten. */
+		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+			v = isxdigit((unsigned char)s[2]) ?
+			    strtol(s + 2, &end, 16) : -1;
+		else
+			v = strtol(s, &end, 10);
+		if (v >= 0 && v <= 255 && errno == 0 && *end == '\0') {
+			*tos = (int)v;
+			return 0;
+		}
+	}
+	snprintf(err, errlen,
+	    "invalid TOS \"%s\": expected 0-255 or a keyword such as "
+	    "lowdelay, throughput, ef, af11-af43, cs0-cs7", s);
+	return -1;
+}

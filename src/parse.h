@@ -1,0 +1,54 @@
+/* parse.h -- strict parsers for option values: ports, numbers, times, TOS. */
+#ifndef SOCKCAT_PARSE_H
+#define SOCKCAT_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Room for any message a parser writes into its caller's buffer. */
+#define PARSE_ERRLEN 256
+
+/*
+ * Every parser takes the text, stores the value through its out pointer
+ * and returns 0; on a bad value it returns -1 and writes a one-line
+ * reason (without the program name) into err, which names the value,
+ * e.g. `invalid port "99999": must be 1-65535`.
+ */
+
+/*
+ * A single port: a decimal number or a service name from the services
+ * database for proto ("tcp" or "udp").  allow_zero admits 0 (listen mode:
+ * any free port).  Ranges are refused here.
+ */
+int	parse_port(const char *s, const char *proto, bool allow_zero,
+	    int *port, char *err, size_t errlen);
+
+/*
+ * A decimal integer in [min, max].  what names the value in messages
+ * ("TTL", "buffer length").
+ */
+int	parse_number(const char *s, const char *what, long min, long max,
+	    long *out, char *err, size_t errlen);
+
+/*
+ * A duration: a decimal number (fractions allowed) with an optional unit
+ * ms, s, m or h; a bare number is seconds.  The result is milliseconds.
+ * allow_negative admits a leading '-' (then *ms is -1: "no limit").
+ * Durations above 24 days (what poll(2) can wait) are refused.
+ */
+int	parse_time(const char *s, const char *opt, bool allow_negative,
+	    long *ms, char *err, size_t errlen);
+
+/*
+ * An IP TOS / traffic class byte: OpenBSD nc keywords (lowdelay,
+ * throughput, reliability, lowcost, critical, inetcontrol, netcontrol,
+ * ef, va, af11-af43, cs0-cs7), netcat-traditional names
+ * (Minimize-Delay, Maximize-Throughput, Maximize-Reliability,
+ * Minimize-Cost), or a number 0-255 in decimal or 0x hex.
+ */
+int	parse_tos(const char *s, int *tos, char *err, size_t errlen);
+
+/* True if s is a non-empty string of decimal digits only. */
+bool	parse_is_digits(const char *s);
+
+#endif

@@ -1,0 +1,554 @@
+/* pump.c -- the poll(2) loop that moves bytes between stdio and a socket. */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "pump.h"
+#include "sig.h"
+#include "telnet.h"
+
+/*
+ * 128 KiB per direction: large enough to hold any UDP datagram whole and
+ * to move bulk data in few syscalls, small enough to stay in cache.
+ */
+#define BUF_SIZE	(128 * 1024)
+
+/* Room for telnet refusals; -t reads are capped to fit it. */
+#define CTL_SIZE	4096
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL	0	/* SIGPIPE is ignored anyway */
+#endif
+
+/* A ring buffer: len bytes from head are waiting to be written. */
+struct buf {
+	unsigned char	*data;
+	size_t		 cap, head, len;
+};
+
+/* The four poll slots; the socket fills two so each direction ends alone. */
+enum slot { SLOT_STDIN, SLOT_NETOUT, SLOT_NETIN, SLOT_STDOUT, SLOT_COUNT };
+
+/* A descriptor whose O_NONBLOCK we set, and the flags to put back. */
+struct saved_flags {
+	int	fd;
+	int	flags;
+};
+
+struct pump {
+	const struct config	*cfg;
+	const struct pump_ends	*ends;
+	struct pollfd		 pfd[SLOT_COUNT];
+	struct buf		 to_net, to_out, ctl;
+	struct telnet		 telnet;
+	struct saved_flags	 saved[2];
+	int			 nsaved;
+
+	bool	in_open;	/* stdin may still give data */
+	bool	net_in_open;	/* the socket may still give data */
+	bool	stdin_done;	/* stdin ended and all of it was sent */
+	bool	out_closed;	/* stdout replaced after net EOF */
+	bool	stdin_tty;
+	bool	limit_reached;	/* -W */
+	bool	write_shut;	/* shutdown(SHUT_WR) done */
+	bool	net_failed;	/* socket error: err says it; flush stdout */
+	bool	stdin_failed;	/* read error on stdin: err says it */
+	unsigned long	packets;
+
+	long long	idle_deadline;	/* -1: none */
+	long long	quit_deadline;
+	long long	next_line;	/* -i: when the next line may go */
+
+	struct pump_stats	*stats;
+	char			*err;
+	size_t			 errlen;
+};
+
+/* Contiguous free space after the data. */
+static size_t
+buf_room(const struct buf *b)
+{
+	size_t tail = (b->head + b->len) % b->cap;
+
+	if (b->len == b->cap)
+		return 0;
+	return tail >= b->head ? b->cap - tail : b->head - tail;
+}
+
+static unsigned char *
+buf_tail(const struct buf *b)
+{
+	return b->data + (b->head + b->len) % b->cap;
+}
+
+/* Contiguous data from head. */
+static size_t
+buf_span(const struct buf *b)
+{
+	return b->head + b->len > b->cap ? b->cap - b->head : b->len;
+}
+
+static void
+buf_consume(struct buf *b, size_t n)
+{
+	b->head = (b->head + n) % b->cap;
+	b->len -= n;
+	/* Empty: start over at 0 so the next read gets the whole buffer. */
+	if (b->len == 0)
+		b->head = 0;
+}
+
+static int
+buf_init(struct buf *b, size_t cap)
+{
+	b->data = malloc(cap);
+	b->cap = cap;
+	b->head = b->len = 0;
+	return b->data != NULL ? 0 : -1;
+}
+
+/* Sets O_NONBLOCK on a pipe or socket, remembering the old flags. */
+static int
+make_nonblocking(struct pump *p, int fd)
+{
+	struct stat st;
+	int fl;
+
+	/*
+	 * Terminals and files are left alone: poll says they are ready, and
+	 * changing a terminal's flags would leak into the shell if we died.
+	 */
+	if (fd < 0 || fstat(fd, &st) == -1 ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return 0;
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	if (fl & O_NONBLOCK)
+		return 0;
+	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	p->saved[p->nsaved].fd = fd;
+	p->saved[p->nsaved].flags = fl;
+	p->nsaved++;
+	return 0;
+}
+
+static void
+restore_flags(struct pump *p)
+{
+	while (p->nsaved > 0) {
+		p->nsaved--;
+		(void)fcntl(p->saved[p->nsaved].fd, F_SETFL,
+		    p->saved[p->nsaved].flags);
+	}
+}
+
+/* Restores and forgets the saved flags of fd alone. */
+static void
+restore_one(struct pump *p, int fd)
+{
+	int i;
+
+	for (i = 0; i < p->nsaved; i++) {
+		if (p->saved[i].fd != fd)
+			continue;
+		(void)fcntl(fd, F_SETFL, p->saved[i].flags);
+		p->saved[i] = p->saved[--p->nsaved];
+		return;
+	}
+}
+
+static void
+touch(struct pump *p)
+{
+	long idle = cli_idle_ms(p->cfg);
+
+	if (idle != NO_LIMIT)
+		p->idle_deadline = clock_ms() + idle;
+}
+
+static enum pump_result
+fail(struct pump *p, enum pump_result r, const char *what, const char *obj,
+    int errnum)
+{
+	snprintf(p->err, p->errlen, "%s %s: %s", what, obj, strerror(errnum));
+	return r;
+}
+
+static bool
+is_transient(int errnum)
+{
+	return errnum == EAGAIN || errnum == EWOULDBLOCK || errnum == EINTR;
+}
+
+/* -C: turn each LF in data[0..n) into CRLF in place; room for 2n. */
+static size_t
+expand_crlf(unsigned char *data, size_t n)
+{
+	size_t lf = 0, i, j;
+
+	for (i = 0; i < n; i++)
+		if (data[i] == '\n')
+			lf++;
+	if (lf == 0)
+		return n;
+	/* Walk backwards so nothing is overwritten before it is moved. */
+	for (i = n, j = n + lf; i > 0; ) {
+		data[--j] = data[--i];
+		if (data[i] == '\n')
+			data[--j] = '\r';
+	}
+	return n + lf;
+}
+
+static enum pump_result
+read_stdin(struct pump *p)
+{
+	struct buf *b = &p->to_net;
+	size_t room = buf_room(b);
+	ssize_t n;
+
+	if (p->cfg->crlf)
+		room /= 2;
+	n = read(p->ends->in_fd, buf_tail(b), room);
+	if (n > 0) {
+		size_t got = (size_t)n;
+
+		if (p->cfg->crlf)
+			got = expand_crlf(buf_tail(b), got);
+		b->len += got;
+		touch(p);
+		return PUMP_DONE;
+	}
+	if (n == -1 && is_transient(errno))
+		return PUMP_DONE;
+	p->in_open = false;
+	if (n == -1 && errno != EBADF) {
+		/* Still deliver what the peer sends; report at the end. */
+		(void)fail(p, PUMP_LOCAL_ERROR, "read from", "stdin", errno);
+		p->stdin_failed = true;
+	}
+	return PUMP_DONE;
+}
+
+/* How much of to_net may go now: with -i, up to the end of one line. */
+static size_t
+sendable(struct pump *p, bool *line_end)
+{
+	size_t span = buf_span(&p->to_net);
+	unsigned char *nl;
+
+	*line_end = false;
+	if (p->cfg->interval_ms <= 0 || p->cfg->udp)
+		return span;
+	nl = memchr(p->to_net.data + p->to_net.head, '\n', span);
+	if (nl == NULL)
+		return span;
+	*line_end = true;
+	return (size_t)(nl - (p->to_net.data + p->to_net.head)) + 1;
+}
+
+/*
+ * The socket failed: stop using it, but write what was already received
+ * to stdout before the session ends with the error.
+ */
+static enum pump_result
+net_failure(struct pump *p)
+{
+	p->net_failed = true;
+	p->net_in_open = false;
+	return PUMP_DONE;
+}
+
+static enum pump_result
+write_net(struct pump *p)
+{
+	struct buf *b = p->ctl.len > 0 ? &p->ctl : &p->to_net;
+	bool line_end = false;
+	size_t want;
+	ssize_t n;
+
+	want = b == &p->ctl ? buf_span(b) : sendable(p, &line_end);
+	/* UDP: one chunk of stdin is one datagram, sent whole. */
+	if (p->cfg->udp)
+		want = b->len;
+	n = send(p->ends->net_fd, b->data + b->head, want, MSG_NOSIGNAL);
+	if (n == -1) {
+		if (is_transient(errno))
+			return PUMP_DONE;
+		p->stats->unsent = p->to_net.len;
+		if (errno == EPIPE || errno == ECONNRESET) {
+			snprintf(p->err, p->errlen, "write to %s: %s; %llu "
+			    "bytes from stdin not sent", p->ends->peer,
+			    strerror(errno), p->stats->unsent);
+			return net_failure(p);
+		}
+		(void)fail(p, PUMP_NET_ERROR, "write to", p->ends->peer, errno);
+		return net_failure(p);
+	}
+	if (p->cfg->udp)
+		n = (ssize_t)b->len;
+	buf_consume(b, (size_t)n);
+	p->stats->sent += (unsigned long long)n;
+	touch(p);
+	if (p->cfg->interval_ms > 0 && b == &p->to_net &&
+	    (p->cfg->udp || (line_end && (size_t)n == want)))
+		p->next_line = clock_ms() + p->cfg->interval_ms;
+	return PUMP_DONE;
+}
+
+static enum pump_result
+read_net(struct pump *p)
+{
+	struct buf *b = &p->to_out;
+	size_t room = buf_room(b), replylen = 0;
+	ssize_t n;
+
+	/* ctl is empty whenever -t reads (see loop()), so it has room. */
+	if (p->cfg->telnet && room > CTL_SIZE - 2)
+		room = CTL_SIZE - 2;
+	n = recv(p->ends->net_fd, buf_tail(b), room, 0);
+	if (n == -1) {
+		if (is_transient(errno))
+			return PUMP_DONE;
+		(void)fail(p, PUMP_NET_ERROR, "read from", p->ends->peer,
+		    errno);
+		return net_failure(p);
+	}
+	if (n == 0 && !p->cfg->udp) {
+		p->net_in_open = false;
+		return PUMP_DONE;
+	}
+	p->stats->rcvd += (unsigned long long)n;
+	if (p->cfg->telnet) {
+		n = (ssize_t)telnet_filter(&p->telnet, buf_tail(b), (size_t)n,
+		    p->ctl.data, &replylen);
+		/* After our FIN, refusals can no longer be sent. */
+		p->ctl.len = p->write_shut ? 0 : replylen;
+	}
+	b->len += (size_t)n;
+	touch(p);
+	if (p->cfg->recv_limit != NO_LIMIT &&
+	    ++p->packets >= (unsigned long)p->cfg->recv_limit) {
+		p->limit_reached = true;
+		p->net_in_open = false;
+	}
+	return PUMP_DONE;
+}
+
+static enum pump_result
+write_stdout(struct pump *p)
+{
+	struct buf *b = &p->to_out;
+	ssize_t n;
+
+	n = write(p->ends->out_fd, b->data + b->head, buf_span(b));
+	if (n == -1) {
+		if (is_transient(errno))
+			return PUMP_DONE;
+		return fail(p, PUMP_LOCAL_ERROR, "write to", "stdout", errno);
+	}
+	buf_consume(b, (size_t)n);
+	touch(p);
+	return PUMP_DONE;
+}
+
+/* Net EOF and everything written: let readers of stdout see EOF too. */
+static void
+close_stdout(struct pump *p)
+{
+	int fd;
+
+	p->out_closed = true;
+	if (!p->ends->close_out)
+		return;
+	restore_one(p, p->ends->out_fd);
+	/* dup2 keeps fd 1 valid, so nothing else can land on it. */
+	if ((fd = open("/dev/null", O_WRONLY)) == -1)
+		return;
+	(void)dup2(fd, p->ends->out_fd);
+	close(fd);
+}
+
+/* stdin ended and all of it went out: send FIN, start the -q timer. */
+static void
+finish_stdin(struct pump *p)
+{
+	p->stdin_done = true;
+	if (p->cfg->half_close && !p->cfg->udp) {
+		/* ENOTCONN: the peer is gone; net EOF or an error will tell. */
+		(void)shutdown(p->ends->net_fd, SHUT_WR);
+		p->write_shut = true;
+	}
+	if (p->cfg->quit_ms != NO_LIMIT)
+		p->quit_deadline = clock_ms() + p->cfg->quit_ms;
+}
+
+/* The end-of-stream rules of CLI.md, in order.  True: the session ends. */
+static bool
+session_over(struct pump *p, enum pump_result *why)
+{
+	long long now;
+
+	if (p->net_failed && p->to_out.len == 0) {
+		*why = PUMP_NET_ERROR;
+		return true;
+	}
+	if (p->limit_reached && p->to_out.len == 0) {
+		*why = PUMP_LIMIT;
+		return true;
+	}
+	if (!p->net_in_open && p->to_out.len == 0 &&
+	    (p->stdin_done || p->stdin_tty || !p->cfg->read_stdin)) {
+		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
+		return true;
+	}
+	now = clock_ms();
+	if (p->quit_deadline >= 0 && now >= p->quit_deadline) {
+		*why = PUMP_QUIT;
+		return true;
+	}
+	if (p->idle_deadline >= 0 && now >= p->idle_deadline) {
+		*why = PUMP_IDLE;
+		return true;
+	}
+	return false;
+}
+
+/* The earliest deadline as a poll(2) timeout. */
+static int
+poll_timeout(const struct pump *p, bool waiting_for_line)
+{
+	long long d = -1;
+
+	if (p->idle_deadline >= 0)
+		d = p->idle_deadline;
+	if (p->quit_deadline >= 0 && (d < 0 || p->quit_deadline < d))
+		d = p->quit_deadline;
+	if (waiting_for_line && (d < 0 || p->next_line < d))
+		d = p->next_line;
+	return clock_until(d);
+}
+
+static void
+set_slot(struct pump *p, enum slot s, int fd, bool want, short events)
+{
+	p->pfd[s].fd = want ? fd : -1;
+	p->pfd[s].events = events;
+	p->pfd[s].revents = 0;
+}
+
+static enum pump_result
+loop(struct pump *p)
+{
+	const struct config *cfg = p->cfg;
+	const struct pump_ends *e = p->ends;
+	enum pump_result r = PUMP_DONE;
+	bool waiting_for_line;
+	int n;
+
+	for (;;) {
+		if (sig_pending() != 0)
+			return PUMP_SIGNAL;
+		if (!p->in_open && !p->stdin_done && !p->net_failed &&
+		    p->to_net.len == 0 && p->ctl.len == 0)
+			finish_stdin(p);
+		if (!p->net_in_open && p->to_out.len == 0 && !p->out_closed)
+			close_stdout(p);
+		if (session_over(p, &r))
+			return r;
+
+		waiting_for_line = p->to_net.len > 0 && p->ctl.len == 0 &&
+		    p->next_line > clock_ms();
+		set_slot(p, SLOT_STDIN, e->in_fd, p->in_open &&
+		    !p->net_failed && (cfg->udp ? p->to_net.len == 0 :
+		    buf_room(&p->to_net) >= (cfg->crlf ? 2 : 1)), POLLIN);
+		set_slot(p, SLOT_NETOUT, e->net_fd, !p->write_shut &&
+		    !p->net_failed && (p->ctl.len > 0 || (p->to_net.len > 0 &&
+		    !waiting_for_line)), POLLOUT);
+		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
+		    (cfg->udp ? p->to_out.len == 0 :
+		    buf_room(&p->to_out) > 0) &&
+		    (!cfg->telnet || p->ctl.len == 0), POLLIN);
+		set_slot(p, SLOT_STDOUT, e->out_fd, p->to_out.len > 0,
+		    POLLOUT);
+
+		n = poll(p->pfd, SLOT_COUNT, poll_timeout(p,
+		    waiting_for_line));
+		if (n == -1) {
+			if (is_transient(errno))
+				continue;
+			return fail(p, PUMP_LOCAL_ERROR, "poll", "descriptors",
+			    errno);
+		}
+		/* Any event, POLLHUP and POLLERR included: the call tells. */
+		if (p->pfd[SLOT_STDOUT].revents != 0 &&
+		    (r = write_stdout(p)) != PUMP_DONE)
+			return r;
+		if (p->pfd[SLOT_NETIN].revents != 0 &&
+		    (r = read_net(p)) != PUMP_DONE)
+			return r;
+		if (p->pfd[SLOT_NETOUT].revents != 0 &&
+		    (r = write_net(p)) != PUMP_DONE)
+			return r;
+		if (p->pfd[SLOT_STDIN].revents & POLLNVAL)
+			p->in_open = false;
+		else if (p->pfd[SLOT_STDIN].revents != 0 &&
+		    (r = read_stdin(p)) != PUMP_DONE)
+			return r;
+	}
+}
+
+enum pump_result
+pump_run(const struct config *cfg, const struct pump_ends *ends,
+    struct pump_stats *stats, char *err, size_t errlen)
+{
+	struct pump p;
+	enum pump_result r;
+
+	memset(&p, 0, sizeof(p));
+	memset(stats, 0, sizeof(*stats));
+	p.cfg = cfg;
+	p.ends = ends;
+	p.stats = stats;
+	p.err = err;
+	p.errlen = errlen;
+	p.in_open = ends->in_fd >= 0;
+	p.net_in_open = true;
+	p.stdin_tty = ends->in_fd >= 0 && isatty(ends->in_fd);
+	p.idle_deadline = p.quit_deadline = -1;
+	p.next_line = 0;
+	err[0] = '\0';
+
+	if (buf_init(&p.to_net, BUF_SIZE) == -1 ||
+	    buf_init(&p.to_out, BUF_SIZE) == -1 ||
+	    buf_init(&p.ctl, CTL_SIZE) == -1) {
+		r = fail(&p, PUMP_LOCAL_ERROR, "allocate", "buffers", errno);
+		goto out;
+	}
+	if (make_nonblocking(&p, ends->in_fd) == -1 ||
+	    make_nonblocking(&p, ends->out_fd) == -1) {
+		r = fail(&p, PUMP_LOCAL_ERROR, "set O_NONBLOCK on", "stdio",
+		    errno);
+		goto out;
+	}
+	touch(&p);
+	r = loop(&p);
+	if (!p.net_failed)
+		stats->unsent = p.to_net.len;
+out:
+	restore_flags(&p);
+	free(p.to_net.data);
+	free(p.to_out.data);
+	free(p.ctl.data);
+	return r;
+}

@@ -1,0 +1,47 @@
+/* pump.h -- the poll(2) loop that moves bytes between stdio and a socket. */
+#ifndef SOCKCAT_PUMP_H
+#define SOCKCAT_PUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+
+/* The descriptors of one session. */
+struct pump_ends {
+	int	in_fd;		/* stdin, or -1 with -d */
+	int	out_fd;		/* stdout */
+	int	net_fd;		/* connected socket, non-blocking */
+	bool	close_out;	/* replace out_fd by /dev/null at net EOF */
+	const char *peer;	/* "127.0.0.1 port 7777", for messages */
+};
+
+/* What a session moved, for -vv and messages. */
+struct pump_stats {
+	unsigned long long	sent;	/* bytes written to the socket */
+	unsigned long long	rcvd;	/* bytes read from the socket */
+	unsigned long long	unsent;	/* read from stdin, never delivered */
+};
+
+/* Why a session ended. */
+enum pump_result {
+	PUMP_DONE,		/* end-of-stream rules say so */
+	PUMP_IDLE,		/* -w / --idle-timeout */
+	PUMP_QUIT,		/* -q after stdin EOF */
+	PUMP_LIMIT,		/* -W packets received */
+	PUMP_NET_ERROR,		/* the socket failed: err says how */
+	PUMP_LOCAL_ERROR,	/* stdin/stdout failed: err says how */
+	PUMP_SIGNAL,		/* SIGINT/SIGTERM/SIGHUP: see sig_pending() */
+};
+
+/*
+ * Runs one session until CLI.md's end-of-stream rules end it.  Sets and
+ * restores O_NONBLOCK on stdin/stdout pipes and sockets, so they are
+ * left as found on every return.  Does not close ends->net_fd.  Fills
+ * *stats; on an error writes a one-line reason into err.
+ */
+enum pump_result pump_run(const struct config *cfg,
+	    const struct pump_ends *ends, struct pump_stats *stats, char *err,
+	    size_t errlen);
+
+#endif

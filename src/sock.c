@@ -1,0 +1,428 @@
+/* sock.c -- TCP/UDP connect with timeout, listen/accept, UDP peer lock. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "sig.h"
+#include "sock.h"
+
+/* Linux values, for C libraries whose headers lack them. */
+#if defined(__linux__) && !defined(IP_MINTTL)
+#define IP_MINTTL		21
+#endif
+#if defined(__linux__) && !defined(IPV6_MINHOPCOUNT)
+#define IPV6_MINHOPCOUNT	73
+#endif
+
+/* How many random source ports -r tries before giving up. */
+#define RANDOM_PORT_TRIES	64
+
+/* Makes fd non-blocking and close-on-exec. */
+static int
+set_fd_flags(int fd)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	if ((fl = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == -1)
+		return -1;
+	return 0;
+}
+
+/* Closes fd keeping errno, so the caller still sees the first failure. */
+static void
+close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
+static int
+set_int(int fd, int level, int name, int value)
+{
+	return setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+/* One socket option, with the message naming it on failure. */
+static int
+set_opt(int fd, int level, int name, int value, const char *what, char *err,
+    size_t errlen)
+{
+	if (set_int(fd, level, name, value) == 0)
+		return 0;
+	snprintf(err, errlen, "set %s on socket: %s", what, strerror(errno));
+	return -1;
+}
+
+/*
+ * Applies -b -D -I -O -T -M -m --keepalive.  A dual-stack IPv6 socket also
+ * carries IPv4 traffic, so it gets the IPv4 options too, where the system
+ * takes them.
+ */
+static int
+set_options(int fd, int family, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	if (cfg->broadcast && set_opt(fd, SOL_SOCKET, SO_BROADCAST, 1,
+	    "SO_BROADCAST", err, errlen) == -1)
+		return -1;
+	if (cfg->so_debug && set_opt(fd, SOL_SOCKET, SO_DEBUG, 1,
+	    "SO_DEBUG", err, errlen) == -1)
+		return -1;
+	if (cfg->keepalive && set_opt(fd, SOL_SOCKET, SO_KEEPALIVE, 1,
+	    "SO_KEEPALIVE", err, errlen) == -1)
+		return -1;
+	if (cfg->rcvbuf != -1 && set_opt(fd, SOL_SOCKET, SO_RCVBUF,
+	    (int)cfg->rcvbuf, "SO_RCVBUF", err, errlen) == -1)
+		return -1;
+	if (cfg->sndbuf != -1 && set_opt(fd, SOL_SOCKET, SO_SNDBUF,
+	    (int)cfg->sndbuf, "SO_SNDBUF", err, errlen) == -1)
+		return -1;
+	if (family == AF_INET6) {
+		if (cfg->tos != -1) {
+			if (set_opt(fd, IPPROTO_IPV6, IPV6_TCLASS, cfg->tos,
+			    "IPV6_TCLASS", err, errlen) == -1)
+				return -1;
+			(void)set_int(fd, IPPROTO_IP, IP_TOS, cfg->tos);
+		}
+		if (cfg->ttl != -1) {
+			if (set_opt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS,
+			    cfg->ttl, "IPV6_UNICAST_HOPS", err, errlen) == -1)
+				return -1;
+			(void)set_int(fd, IPPROTO_IP, IP_TTL, cfg->ttl);
+		}
+#ifdef IPV6_MINHOPCOUNT
+		if (cfg->min_ttl != -1) {
+			if (set_opt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT,
+			    cfg->min_ttl, "IPV6_MINHOPCOUNT", err, errlen) == -1)
+				return -1;
+			(void)set_int(fd, IPPROTO_IP, IP_MINTTL, cfg->min_ttl);
+		}
+#endif
+	} else {
+		if (cfg->tos != -1 && set_opt(fd, IPPROTO_IP, IP_TOS,
+		    cfg->tos, "IP_TOS", err, errlen) == -1)
+			return -1;
+		if (cfg->ttl != -1 && set_opt(fd, IPPROTO_IP, IP_TTL,
+		    cfg->ttl, "IP_TTL", err, errlen) == -1)
+			return -1;
+#ifdef IP_MINTTL
+		if (cfg->min_ttl != -1 && set_opt(fd, IPPROTO_IP, IP_MINTTL,
+		    cfg->min_ttl, "IP_MINTTL", err, errlen) == -1)
+			return -1;
+#endif
+	}
+#if !defined(IP_MINTTL)
+	if (cfg->min_ttl != -1) {
+		snprintf(err, errlen, "-m is not supported on this system");
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+#endif
+	return 0;
+}
+
+/*
+ * Waits until fd has events, at most timeout_ms (NO_LIMIT: forever).
+ * Returns 1 when ready, or -1 with errno ETIMEDOUT or EINTR (a
+ * terminating signal is pending).
+ */
+static int
+wait_fd(int fd, short events, long timeout_ms)
+{
+	long long deadline = timeout_ms == NO_LIMIT ? -1 :
+	    clock_ms() + timeout_ms;
+	struct pollfd pfd;
+	int n;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	for (;;) {
+		if (sig_pending() != 0) {
+			errno = EINTR;
+			return -1;
+		}
+		n = poll(&pfd, 1, clock_until(deadline));
+		if (n > 0)
+			return 1;
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EINTR && errno != EAGAIN)
+			return -1;
+	}
+}
+
+/* A random port from the range no system reserves: 1024-65535. */
+static int
+random_port(void)
+{
+	unsigned char b[2] = { 0, 0 };
+	int fd;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) != -1) {
+		if (read(fd, b, sizeof(b)) != (ssize_t)sizeof(b))
+			b[0] = b[1] = 0;
+		close(fd);
+	}
+	if (b[0] == 0 && b[1] == 0) {
+		long long t = clock_ms() ^ (long long)getpid() << 8;
+
+		b[0] = (unsigned char)t;
+		b[1] = (unsigned char)(t >> 8);
+	}
+	return 1024 + (b[0] << 8 | b[1]) % (65536 - 1024);
+}
+
+/* Binds fd to -s/-p, or to a random port with -r. */
+static int
+bind_source(int fd, int family, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct addrinfo *res;
+	int status, tries, port, rc;
+
+	if (cfg->source == NULL && cfg->source_port == -1 &&
+	    !cfg->random_port)
+		return 0;
+	if (addr_resolve(cfg, cfg->source, cfg->source_port, family, true,
+	    &res, err, errlen, &status) == -1) {
+		errno = EADDRNOTAVAIL;
+		return -1;
+	}
+	/* Lets a fixed source port be reused while in TIME_WAIT. */
+	if (cfg->source_port != -1)
+		(void)set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	tries = cfg->random_port ? RANDOM_PORT_TRIES : 1;
+	do {
+		if (cfg->random_port) {
+			port = random_port();
+			if (family == AF_INET6)
+				((struct sockaddr_in6 *)(void *)res->ai_addr)->
+				    sin6_port = htons((unsigned short)port);
+			else
+				((struct sockaddr_in *)(void *)res->ai_addr)->
+				    sin_port = htons((unsigned short)port);
+		}
+		rc = bind(fd, res->ai_addr, res->ai_addrlen);
+	} while (rc == -1 && errno == EADDRINUSE && --tries > 0);
+	if (rc == -1) {
+		int saved = errno;
+		char text[ADDR_TEXTLEN];
+		int bport;
+
+		addr_numeric(res->ai_addr, res->ai_addrlen, text, &bport);
+		snprintf(err, errlen, "bind to source %s port %d: %s", text,
+		    bport, strerror(saved));
+		errno = saved;
+	}
+	freeaddrinfo(res);
+	return rc;
+}
+
+int
+sock_connect(const struct config *cfg, const struct addrinfo *ai, char *err,
+    size_t errlen)
+{
+	socklen_t len = sizeof(int);
+	int fd, soerr = 0;
+
+	err[0] = '\0';
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
+		return -1;
+	if (set_fd_flags(fd) == -1 ||
+	    set_options(fd, ai->ai_family, cfg, err, errlen) == -1 ||
+	    bind_source(fd, ai->ai_family, cfg, err, errlen) == -1)
+		goto fail;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS && errno != EINTR)
+		goto fail;
+	if (wait_fd(fd, POLLOUT, cfg->wait_ms) == -1)
+		goto fail;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		goto fail;
+	if (soerr != 0) {
+		errno = soerr;
+		goto fail;
+	}
+	return fd;
+fail:
+	close_keep_errno(fd);
+	return -1;
+}
+
+/* One listening socket on sa; v6only: -1 leave, 0 dual-stack, 1 v6 only. */
+static int
+listen_on(const struct config *cfg, const struct sockaddr *sa,
+    socklen_t salen, int v6only, char *err, size_t errlen)
+{
+	int fd;
+
+	if ((fd = socket(sa->sa_family, cfg->udp ? SOCK_DGRAM : SOCK_STREAM,
+	    0)) == -1)
+		return -1;
+	if (set_fd_flags(fd) == -1 ||
+	    set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) == -1)
+		goto fail;
+	if (sa->sa_family == AF_INET6 && v6only != -1 &&
+	    set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only) == -1)
+		goto fail;
+	if (set_options(fd, sa->sa_family, cfg, err, errlen) == -1)
+		goto fail;
+	if (bind(fd, sa, salen) == -1)
+		goto fail;
+	/*
+	 * A deep backlog lets -k serve bursts of clients; a one-shot
+	 * listener closes the socket after its first accept, which refuses
+	 * whoever else queued.
+	 */
+	if (!cfg->udp && listen(fd, 128) == -1)
+		goto fail;
+	return fd;
+fail:
+	close_keep_errno(fd);
+	return -1;
+}
+
+/* The wildcard listener: dual-stack unless -4/-6 says otherwise. */
+static int
+listen_any(const struct config *cfg, struct sockaddr_storage *bound,
+    char *err, size_t errlen)
+{
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+	int fd;
+
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_addr = in6addr_any;
+	s6.sin6_port = htons((unsigned short)cfg->port);
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	s4.sin_addr.s_addr = htonl(INADDR_ANY);
+	s4.sin_port = htons((unsigned short)cfg->port);
+
+	if (cfg->family != FAMILY_INET) {
+		fd = listen_on(cfg, (struct sockaddr *)&s6, sizeof(s6),
+		    cfg->family == FAMILY_INET6 ? 1 : 0, err, errlen);
+		if (fd != -1 || cfg->family == FAMILY_INET6 || err[0] != '\0')
+			goto done;
+		/* No IPv6 on this host: plain IPv4 still serves. */
+		if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL &&
+		    errno != EPROTONOSUPPORT)
+			goto done;
+	}
+	fd = listen_on(cfg, (struct sockaddr *)&s4, sizeof(s4), -1, err,
+	    errlen);
+done:
+	if (fd != -1) {
+		socklen_t len = sizeof(*bound);
+
+		if (getsockname(fd, (struct sockaddr *)bound, &len) == -1) {
+			close_keep_errno(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+int
+sock_listen(const struct config *cfg, struct sockaddr_storage *bound,
+    char *err, size_t errlen)
+{
+	struct addrinfo *res, *ai;
+	socklen_t len;
+	int fd = -1, status, saved = 0;
+
+	err[0] = '\0';
+	if (cfg->host == NULL)
+		return listen_any(cfg, bound, err, errlen);
+	if (addr_resolve(cfg, cfg->host, cfg->port, AF_UNSPEC, true, &res,
+	    err, errlen, &status) == -1) {
+		errno = EADDRNOTAVAIL;
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = listen_on(cfg, ai->ai_addr, ai->ai_addrlen,
+		    cfg->family == FAMILY_INET6 ? 1 : -1, err, errlen);
+		if (fd != -1)
+			break;
+		saved = errno;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		errno = saved;
+		return -1;
+	}
+	len = sizeof(*bound);
+	if (getsockname(fd, (struct sockaddr *)bound, &len) == -1) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+sock_accept(const struct config *cfg, int lfd, long timeout_ms,
+    struct sockaddr_storage *peer, socklen_t *peerlen, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	err[0] = '\0';
+	for (;;) {
+		if (wait_fd(lfd, POLLIN, timeout_ms) == -1)
+			return -1;
+		*peerlen = sizeof(*peer);
+		fd = accept(lfd, (struct sockaddr *)peer, peerlen);
+		if (fd != -1)
+			break;
+		/* The client may have gone between poll and accept. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ECONNABORTED && errno != EINTR)
+			return -1;
+	}
+	if (set_fd_flags(fd) == -1 ||
+	    set_options(fd, peer->ss_family, cfg, err, errlen) == -1) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+sock_udp_lock(int fd, long timeout_ms, struct sockaddr_storage *peer,
+    socklen_t *peerlen)
+{
+	unsigned char byte;
+
+	for (;;) {
+		if (wait_fd(fd, POLLIN, timeout_ms) == -1)
+			return -1;
+		*peerlen = sizeof(*peer);
+		/* Peek: the datagram itself is data for the pump. */
+		if (recvfrom(fd, &byte, sizeof(byte), MSG_PEEK,
+		    (struct sockaddr *)peer, peerlen) != -1)
+			break;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+	}
+	return connect(fd, (struct sockaddr *)peer, *peerlen);
+}

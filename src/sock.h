@@ -1,0 +1,54 @@
+/* sock.h -- TCP/UDP connect with timeout, listen/accept, UDP peer lock. */
+#ifndef SOCKCAT_SOCK_H
+#define SOCKCAT_SOCK_H
+
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <stddef.h>
+
+#include "cli.h"
+
+/*
+ * Every function here returns a descriptor or 0 on success.  On failure
+ * it returns -1 with errno set: ETIMEDOUT when a -w limit ran out, EINTR
+ * when a terminating signal arrived (see sig_pending()).  When the
+ * failure is not the operation itself (a socket option, a source bind),
+ * err holds a one-line reason; otherwise err is an empty string and the
+ * caller words the message from errno.  Descriptors returned are
+ * non-blocking and close-on-exec; the caller owns and closes them.
+ */
+
+/*
+ * Connects to ai with cfg's socket options and source address/port,
+ * waiting at most cfg->wait_ms.
+ */
+int	sock_connect(const struct config *cfg, const struct addrinfo *ai,
+	    char *err, size_t errlen);
+
+/*
+ * Opens the listening socket (TCP: listening; UDP: bound) for cfg:
+ * cfg->host or the dual-stack wildcard, port cfg->port.  Its address goes
+ * to *bound.
+ */
+int	sock_listen(const struct config *cfg, struct sockaddr_storage *bound,
+	    char *err, size_t errlen);
+
+/*
+ * Accepts one connection on lfd, waiting at most timeout_ms (NO_LIMIT:
+ * forever), with cfg's socket options applied.  The peer's address goes
+ * to *peer and *peerlen.
+ */
+int	sock_accept(const struct config *cfg, int lfd, long timeout_ms,
+	    struct sockaddr_storage *peer, socklen_t *peerlen, char *err,
+	    size_t errlen);
+
+/*
+ * Waits at most timeout_ms for the first datagram on the bound UDP socket
+ * fd, then connects fd to its sender, so the socket talks to that peer
+ * only.  The datagram stays queued for the pump.
+ */
+int	sock_udp_lock(int fd, long timeout_ms, struct sockaddr_storage *peer,
+	    socklen_t *peerlen);
+
+#endif
