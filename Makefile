@@ -7,6 +7,9 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BATS ?= bats
 MANDOC ?= mandoc
+SAN_CC ?= $(CC)
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
 
 # Required flags come first; the user's CFLAGS can add, not remove.
 REQ_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic
@@ -33,6 +36,16 @@ $(OBJS): $(HDRS)
 check: sockcat lint-man
 	$(BATS) tests
 
+# The same suite against an ASan+UBSan build, kept apart from ./sockcat.
+sockcat-san: $(OBJS:.o=.c) $(HDRS)
+	$(SAN_CC) $(REQ_CFLAGS) $(SAN_FLAGS) $(REQ_CPPFLAGS) $(CPPFLAGS) \
+	    $(LDFLAGS) -o $@ $(OBJS:.o=.c) $(LDLIBS)
+
+check-sanitize: sockcat-san
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	SOCKCAT=$(CURDIR)/sockcat-san $(BATS) tests
+
 lint-man:
 	$(MANDOC) -Tlint -W warning man/sockcat.1
 
@@ -47,4 +60,4 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sockcat $(DESTDIR)$(MANDIR)/man1/sockcat.1
 
 clean:
-	rm -f sockcat $(OBJS)
+	rm -f sockcat sockcat-san $(OBJS)

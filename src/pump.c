@@ -59,6 +59,7 @@ struct pump {
 	bool	out_closed;	/* stdout replaced after net EOF */
 	bool	stdin_tty;
 	bool	limit_reached;	/* -W */
+	bool	cr_before;	/* -C: the last byte read from stdin was CR */
 	bool	write_shut;	/* shutdown(SHUT_WR) done */
 	bool	net_failed;	/* socket error: err says it; flush stdout */
 	bool	stdin_failed;	/* read error on stdin: err says it */
@@ -190,21 +191,37 @@ is_transient(int errnum)
 	return errnum == EAGAIN || errnum == EWOULDBLOCK || errnum == EINTR;
 }
 
-/* -C: turn each LF in data[0..n) into CRLF in place; room for 2n. */
+/* Is data[i] an LF that -C must turn into CRLF (no CR before it)? */
+static bool
+bare_lf(const unsigned char *data, size_t i, bool cr_before)
+{
+	return data[i] == '\n' &&
+	    !(i > 0 ? data[i - 1] == '\r' : cr_before);
+}
+
+/*
+ * -C: turn each bare LF in data[0..n) into CRLF in place; data has room
+ * for 2n.  An LF that already follows a CR is left alone, as OpenBSD nc
+ * does; *cr_before carries the last byte's CR-ness across reads.
+ */
 static size_t
-expand_crlf(unsigned char *data, size_t n)
+expand_crlf(unsigned char *data, size_t n, bool *cr_before)
 {
 	size_t lf = 0, i, j;
+	bool first_cr = *cr_before;
 
 	for (i = 0; i < n; i++)
-		if (data[i] == '\n')
+		if (bare_lf(data, i, first_cr))
 			lf++;
+	if (n > 0)
+		*cr_before = data[n - 1] == '\r';
 	if (lf == 0)
 		return n;
 	/* Walk backwards so nothing is overwritten before it is moved. */
 	for (i = n, j = n + lf; i > 0; ) {
-		data[--j] = data[--i];
-		if (data[i] == '\n')
+		i--;
+		data[--j] = data[i];
+		if (bare_lf(data, i, first_cr))
 			data[--j] = '\r';
 	}
 	return n + lf;
@@ -224,7 +241,7 @@ read_stdin(struct pump *p)
 		size_t got = (size_t)n;
 
 		if (p->cfg->crlf)
-			got = expand_crlf(buf_tail(b), got);
+			got = expand_crlf(buf_tail(b), got, &p->cr_before);
 		b->len += got;
 		touch(p);
 		return PUMP_DONE;

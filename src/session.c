@@ -122,8 +122,8 @@ run_connect(const struct config *cfg)
 
 /* Waits for the next client; returns its socket or -1 (message printed). */
 static int
-next_client(const struct config *cfg, int lfd, int served, int *status,
-    char *peer, size_t peerlen)
+next_client(const struct config *cfg, int lfd, int port, int served,
+    int *status, char *peer, size_t peerlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -147,9 +147,9 @@ next_client(const struct config *cfg, int lfd, int served, int *status,
 			*status = 0;	/* -k: the clients have stopped coming */
 		else if (errno == ETIMEDOUT)
 			log_error("no connection on port %d within -w %ld ms",
-			    cfg->port, cfg->wait_ms);
+			    port, cfg->wait_ms);
 		else
-			log_error("accept on port %d: %s", cfg->port,
+			log_error("accept on port %d: %s", port,
 			    strerror(errno));
 		return -1;
 	}
@@ -162,8 +162,8 @@ int
 run_listen(const struct config *cfg)
 {
 	struct sockaddr_storage bound;
-	char err[ERRLEN], peer[ADDR_TEXTLEN + 16];
-	int lfd, fd, status = 0, served = 0;
+	char err[ERRLEN], peer[ADDR_TEXTLEN + 16], text[ADDR_TEXTLEN];
+	int lfd, fd, port, status = 0, served = 0;
 
 	lfd = sock_listen(cfg, &bound, err, sizeof(err));
 	if (lfd == -1) {
@@ -176,8 +176,11 @@ run_listen(const struct config *cfg)
 		return EXIT_NET;
 	}
 	log_listening(cfg, &bound);
+	/* The real port, also when -l 0 let the system choose. */
+	addr_numeric((struct sockaddr *)&bound, sizeof(bound), text, &port);
 	for (;;) {
-		fd = next_client(cfg, lfd, served, &status, peer, sizeof(peer));
+		fd = next_client(cfg, lfd, port, served, &status, peer,
+		    sizeof(peer));
 		if (fd == -1)
 			break;
 		/* One-shot: stop listening now, refusing anyone queued. */
