@@ -302,13 +302,6 @@ write_net(struct pump *p)
 	if (n == -1) {
 		if (is_transient(errno))
 			return PUMP_DONE;
-		p->stats->unsent = p->to_net.len;
-		if (errno == EPIPE || errno == ECONNRESET) {
-			snprintf(p->err, p->errlen, "write to %s: %s; %llu "
-			    "bytes from stdin not sent", p->ends->peer,
-			    strerror(errno), p->stats->unsent);
-			return net_failure(p);
-		}
 		(void)fail(p, PUMP_NET_ERROR, "write to", p->ends->peer, errno);
 		return net_failure(p);
 	}
@@ -560,8 +553,8 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 	}
 	touch(&p);
 	r = loop(&p);
-	if (!p.net_failed)
-		stats->unsent = p.to_net.len;
+	stats->unsent = p.to_net.len;
+	stats->stdin_unfinished = p.in_open;
 out:
 	restore_flags(&p);
 	free(p.to_net.data);

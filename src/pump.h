@@ -21,6 +21,7 @@ struct pump_stats {
 	unsigned long long	sent;	/* bytes written to the socket */
 	unsigned long long	rcvd;	/* bytes read from the socket */
 	unsigned long long	unsent;	/* read from stdin, never delivered */
+	bool			stdin_unfinished; /* stdin not read to EOF */
 };
 
 /* Why a session ended. */

@@ -69,8 +69,12 @@ serve(const struct config *cfg, int fd, const char *peer, bool close_out)
 		status = EXIT_NET;
 		break;
 	}
-	if (r != PUMP_NET_ERROR && stats.unsent > 0)
-		log_note(cfg, 1, "%llu bytes from stdin not sent", stats.unsent);
+	/* CLI.md rule 3: say what the peer never got. */
+	if (stats.unsent > 0 || (r == PUMP_NET_ERROR &&
+	    stats.stdin_unfinished))
+		log_note(cfg, 1, "%llu bytes from stdin not sent%s",
+		    stats.unsent, stats.stdin_unfinished ?
+		    ", and stdin was not read to its end" : "");
 	log_summary(cfg, stats.sent, stats.rcvd);
 	return status;
 }
