@@ -1,6 +1,7 @@
 /* cli.c -- command-line options into struct config; conflict rules; help. */
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <getopt.h>
 #include <netdb.h>
@@ -11,6 +12,9 @@
 #include "cli.h"
 #include "parse.h"
 
+/* sun_path's size: 108 on Linux, 104 on the BSDs. */
+#define UNIX_PATH_MAX	((int)sizeof(((struct sockaddr_un *)0)->sun_path))
+
 /* Long options without a short letter get codes above any char. */
 enum long_only {
 	OPT_NO_SHUTDOWN = 256,
@@ -18,16 +22,30 @@ enum long_only {
 	OPT_VERSION,
 	OPT_IDLE_TIMEOUT,
 	OPT_DELAY,
+	OPT_OUTPUT,
+	OPT_APPEND_OUTPUT,
+	OPT_SEND_ONLY,
+	OPT_RECV_ONLY,
+	OPT_BROKER,
+	OPT_CHAT,
+	OPT_MAX_CONNS,
+	OPT_ALLOW,
+	OPT_ALLOWFILE,
+	OPT_DENY,
+	OPT_DENYFILE,
+	OPT_PROXY_AUTH,
 };
 
-static const char short_opts[] = ":46bCDdhI:i:klM:m:NnO:p:q:rs:T:tuvW:w:"
-    "FGgHKRSVZ";
+static const char short_opts[] =
+    ":46bCc:De:dhI:i:klM:m:NnO:o:P:p:q:rs:T:tUuvW:w:X:x:z" "FGgHKRSVZ";
 
 static const struct option long_opts[] = {
 	{ "ipv4",		no_argument,		NULL, '4' },
 	{ "ipv6",		no_argument,		NULL, '6' },
 	{ "broadcast",		no_argument,		NULL, 'b' },
 	{ "crlf",		no_argument,		NULL, 'C' },
+	{ "sh-exec",		required_argument,	NULL, 'c' },
+	{ "exec",		required_argument,	NULL, 'e' },
 	{ "socket-debug",	no_argument,		NULL, 'D' },
 	{ "no-stdin",		no_argument,		NULL, 'd' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -40,21 +58,39 @@ static const struct option long_opts[] = {
 	{ "half-close",		no_argument,		NULL, 'N' },
 	{ "nodns",		no_argument,		NULL, 'n' },
 	{ "send-buffer",	required_argument,	NULL, 'O' },
+	{ "hex-dump",		required_argument,	NULL, 'o' },
+	{ "proxy-user",		required_argument,	NULL, 'P' },
 	{ "source-port",	required_argument,	NULL, 'p' },
 	{ "quit",		required_argument,	NULL, 'q' },
 	{ "randomize",		no_argument,		NULL, 'r' },
 	{ "source",		required_argument,	NULL, 's' },
 	{ "tos",		required_argument,	NULL, 'T' },
 	{ "telnet",		no_argument,		NULL, 't' },
+	{ "unixsock",		no_argument,		NULL, 'U' },
 	{ "udp",		no_argument,		NULL, 'u' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "recv-limit",		required_argument,	NULL, 'W' },
 	{ "wait",		required_argument,	NULL, 'w' },
+	{ "proxy-type",		required_argument,	NULL, 'X' },
+	{ "proxy",		required_argument,	NULL, 'x' },
+	{ "zero-io",		no_argument,		NULL, 'z' },
 	{ "no-shutdown",	no_argument,		NULL, OPT_NO_SHUTDOWN },
 	{ "keepalive",		no_argument,		NULL, OPT_KEEPALIVE },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ "idle-timeout",	required_argument,	NULL, OPT_IDLE_TIMEOUT },
 	{ "delay",		required_argument,	NULL, OPT_DELAY },
+	{ "output",		required_argument,	NULL, OPT_OUTPUT },
+	{ "append-output",	no_argument,		NULL, OPT_APPEND_OUTPUT },
+	{ "send-only",		no_argument,		NULL, OPT_SEND_ONLY },
+	{ "recv-only",		no_argument,		NULL, OPT_RECV_ONLY },
+	{ "broker",		no_argument,		NULL, OPT_BROKER },
+	{ "chat",		no_argument,		NULL, OPT_CHAT },
+	{ "max-conns",		required_argument,	NULL, OPT_MAX_CONNS },
+	{ "allow",		required_argument,	NULL, OPT_ALLOW },
+	{ "allowfile",		required_argument,	NULL, OPT_ALLOWFILE },
+	{ "deny",		required_argument,	NULL, OPT_DENY },
+	{ "denyfile",		required_argument,	NULL, OPT_DENYFILE },
+	{ "proxy-auth",		required_argument,	NULL, OPT_PROXY_AUTH },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -84,12 +120,14 @@ static const struct {
 };
 
 static const char usage_text[] =
-"usage: sockcat [-46bCDdhklNnrtuv] [-I length] [-i interval] [-M ttl]\n"
-"               [-m minttl] [-O length] [-p port] [-q seconds] [-s address]\n"
-"               [-T tos] [-W recvlimit] [-w timeout] [long options]\n"
-"               [host] [port]\n"
+"usage: sockcat [-46bCDdhklNnrtUuvz] [-c command] [-e program] [-I length]\n"
+"               [-i interval] [-M ttl] [-m minttl] [-O length] [-o file]\n"
+"               [-P user] [-p port] [-q seconds] [-s address] [-T tos]\n"
+"               [-W recvlimit] [-w timeout] [-X protocol] [-x address[:port]]\n"
+"               [long options] [host] [port ...]\n"
 "       sockcat -l [options] [address] port\n"
-"       sockcat -l -p port [options] [address]\n";
+"       sockcat -l -p port [options] [address]\n"
+"       sockcat -U [options] path\n";
 
 static const char options_text[] =
 "\n"
@@ -101,8 +139,12 @@ static const char options_text[] =
 "  -6, --ipv6              IPv6 only\n"
 "  -b, --broadcast         allow sending to broadcast addresses (UDP)\n"
 "  -C, --crlf              send CRLF as line ending (LF becomes CRLF)\n"
+"  -c, --sh-exec CMD       run /bin/sh -c CMD with the connection as its\n"
+"                          stdin/stdout\n"
 "  -D, --socket-debug      set SO_DEBUG on the socket\n"
 "  -d, --no-stdin          do not read stdin\n"
+"  -e, --exec PROG         run PROG (no shell; arguments split on blanks)\n"
+"                          with the connection as its stdin/stdout\n"
 "  -h, --help              show this help and exit\n"
 "  -I, --recv-buffer LEN   socket receive buffer size (SO_RCVBUF)\n"
 "  -i, --interval SECS     delay between lines sent\n"
@@ -114,6 +156,8 @@ static const char options_text[] =
 "                          (the default; kept for compatibility)\n"
 "  -n, --nodns             numeric addresses only, no DNS or reverse lookups\n"
 "  -O, --send-buffer LEN   socket send buffer size (SO_SNDBUF)\n"
+"  -o, --hex-dump FILE     hex dump of the traffic to FILE (> sent, < received)\n"
+"  -P, --proxy-user USER   proxy user name (password: SOCKCAT_PROXY_PASS)\n"
 "  -p, --source-port PORT  connect: source port; listen: port to listen on\n"
 "  -q, --quit SECS         after stdin EOF, exit when the peer closes or\n"
 "                          after SECS; negative: wait for the peer\n"
@@ -123,14 +167,31 @@ static const char options_text[] =
 "                          reliability, lowcost, ef, af11-af43, cs0-cs7, ...\n"
 "                          Minimize-Delay, ..., or a number 0-255\n"
 "  -t, --telnet            refuse telnet option negotiation\n"
+"  -U, --unixsock          Unix-domain socket (path; @name is abstract)\n"
 "  -u, --udp               UDP instead of TCP\n"
 "  -v, --verbose           report connections on stderr; -vv adds a summary\n"
 "  -W, --recv-limit N      exit after receiving N packets\n"
 "  -w, --wait SECS         timeout for connect, accept and idleness\n"
+"  -X, --proxy-type TYPE   proxy protocol: 4, 4a, 5 (default), connect;\n"
+"                          also socks4, socks4a, socks5, http\n"
+"  -x, --proxy ADDR[:PORT] connect through the proxy at ADDR\n"
+"  -z, --zero-io           probe ports for listeners, sending no data\n"
+"      --allow LIST        accept only clients in LIST (addresses, CIDR)\n"
+"      --allowfile FILE    accept only clients listed in FILE\n"
+"      --append-output     append to -o and --output files\n"
+"      --broker            relay every client's data to all other clients\n"
+"      --chat              --broker with <userN> prefixes\n"
 "      --delay SECS        same as -i (ncat's name)\n"
+"      --deny LIST         refuse clients in LIST (addresses, CIDR)\n"
+"      --denyfile FILE     refuse clients listed in FILE\n"
 "      --idle-timeout SECS exit after SECS without traffic (not connect)\n"
 "      --keepalive         set SO_KEEPALIVE on the connection\n"
+"      --max-conns N       most clients served at once (default 100)\n"
 "      --no-shutdown       keep the write side open on stdin EOF\n"
+"      --output FILE       raw copy of the traffic, both ways, to FILE\n"
+"      --proxy-auth USER[:PASS]  proxy credentials\n"
+"      --recv-only         only receive: never read stdin nor send\n"
+"      --send-only         only send: discard what arrives, end at stdin EOF\n"
 "      --version           show the version and exit\n"
 "\n"
 "Times take ms, s, m or h (-w 500ms); a bare number is seconds.\n"
@@ -155,6 +216,21 @@ cli_defaults(struct config *cfg)
 	cfg->tos = -1;
 	cfg->ttl = -1;
 	cfg->min_ttl = -1;
+	cfg->max_conns = DEFAULT_MAX_CONNS;
+	cfg->proxy_port = -1;
+}
+
+void
+cli_free(struct config *cfg)
+{
+	free(cfg->ports.ports);
+	cfg->ports.ports = NULL;
+	acl_free(&cfg->allow);
+	acl_free(&cfg->deny);
+	free(cfg->proxy_auth);
+	cfg->proxy_auth = NULL;
+	free(cfg->proxy_pass);
+	cfg->proxy_pass = NULL;
 }
 
 void
@@ -179,6 +255,32 @@ refusal(int letter)
 		if (refused[i].letter == letter)
 			return refused[i].why;
 	return NULL;
+}
+
+/*
+ * The message for what getopt_long() rejected: c is ':' (missing value)
+ * or '?'; text is the argument it was looking at.  A long option is named
+ * as typed, never by its internal code.
+ */
+static void
+bad_option(int c, const char *text, char *err, size_t errlen)
+{
+	bool is_long = strncmp(text, "--", 2) == 0;
+	size_t namelen = strcspn(text, "=");
+
+	if (c == ':' && is_long)
+		snprintf(err, errlen, "option %s needs a value", text);
+	else if (c == ':')
+		snprintf(err, errlen, "option -%c needs a value", optopt);
+	else if (is_long && text[namelen] == '=' && optopt != 0)
+		snprintf(err, errlen, "option %.*s takes no value",
+		    (int)namelen, text);
+	else if (is_long)
+		snprintf(err, errlen, "unknown option %.*s (see sockcat -h)",
+		    (int)namelen, text);
+	else
+		snprintf(err, errlen, "unknown option -%c (see sockcat -h)",
+		    optopt);
 }
 
 /* A positive duration for -w, -i, --idle-timeout. */
@@ -222,6 +324,12 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			break;
 		case 'C':
 			cfg->crlf = true;
+			break;
+		case 'c':
+			cfg->exec_shell = optarg;
+			break;
+		case 'e':
+			cfg->exec_prog = optarg;
 			break;
 		case 'D':
 			cfg->so_debug = true;
@@ -271,6 +379,12 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			    0x7fffffffL, &cfg->sndbuf, err, errlen) == -1)
 				return -1;
 			break;
+		case 'o':
+			cfg->hex_path = optarg;
+			break;
+		case 'P':
+			cfg->proxy_user = optarg;
+			break;
 		case 'p':
 			/* Checked in cli_check(): 0 is only for listening. */
 			cfg->source_port_arg = optarg;
@@ -293,6 +407,9 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 		case 't':
 			cfg->telnet = true;
 			break;
+		case 'U':
+			cfg->unix_socket = true;
+			break;
 		case 'u':
 			cfg->udp = true;
 			break;
@@ -308,6 +425,61 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			if (positive_time(optarg, "-w", false, &cfg->wait_ms,
 			    err, errlen) == -1)
 				return -1;
+			break;
+		case 'X':
+			cfg->proxy_type_arg = optarg;
+			break;
+		case 'x':
+			cfg->proxy_arg = optarg;
+			break;
+		case 'z':
+			cfg->scan = true;
+			break;
+		case OPT_OUTPUT:
+			cfg->raw_path = optarg;
+			break;
+		case OPT_APPEND_OUTPUT:
+			cfg->raw_append = true;
+			break;
+		case OPT_SEND_ONLY:
+			cfg->send_only = true;
+			break;
+		case OPT_RECV_ONLY:
+			cfg->recv_only = true;
+			break;
+		case OPT_BROKER:
+			cfg->broker = true;
+			break;
+		case OPT_CHAT:
+			cfg->chat = cfg->broker = true;
+			break;
+		case OPT_MAX_CONNS:
+			if (parse_number(optarg, "connection count", 1,
+			    100000, &cfg->max_conns, err, errlen) == -1)
+				return -1;
+			cfg->max_conns_given = true;
+			break;
+		case OPT_ALLOW:
+		case OPT_DENY:
+			cfg->acl_given = true;
+			if (acl_add(c == OPT_ALLOW ? &cfg->allow : &cfg->deny,
+			    optarg, err, errlen) == -1)
+				return -1;
+			break;
+		case OPT_ALLOWFILE:
+		case OPT_DENYFILE:
+			cfg->acl_given = true;
+			if (acl_add_file(c == OPT_ALLOWFILE ? &cfg->allow :
+			    &cfg->deny, optarg, err, errlen) == -1)
+				return -1;
+			break;
+		case OPT_PROXY_AUTH:
+			free(cfg->proxy_auth);
+			if ((cfg->proxy_auth = strdup(optarg)) == NULL) {
+				snprintf(err, errlen, "--proxy-auth: out of "
+				    "memory");
+				return -1;
+			}
 			break;
 		case OPT_NO_SHUTDOWN:
 			cfg->no_shutdown_flag = true;
@@ -329,20 +501,8 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 				return -1;
 			break;
 		case ':':
-			if (optopt != 0)
-				snprintf(err, errlen, "option -%c needs a value",
-				    optopt);
-			else
-				snprintf(err, errlen, "option %s needs a value",
-				    argv[optind - 1]);
-			return -1;
 		case '?':
-			if (optopt != 0)
-				snprintf(err, errlen, "unknown option -%c "
-				    "(see sockcat -h)", optopt);
-			else
-				snprintf(err, errlen, "unknown option %s "
-				    "(see sockcat -h)", argv[optind - 1]);
+			bad_option(c, argv[optind - 1], err, errlen);
 			return -1;
 		default:
 			if (refusal(c) != NULL) {
@@ -426,6 +586,7 @@ static int
 check_connect_args(struct config *cfg, char *err, size_t errlen)
 {
 	const char *proto = cfg->udp ? "udp" : "tcp";
+	int i;
 
 	if (cfg->nargs == 0) {
 		snprintf(err, errlen, "missing host and port to connect to "
@@ -437,20 +598,222 @@ check_connect_args(struct config *cfg, char *err, size_t errlen)
 		    cfg->args[0]);
 		return -1;
 	}
-	if (cfg->nargs > 2) {
-		snprintf(err, errlen, "unexpected argument \"%s\": connect "
-		    "takes a host and one port", cfg->args[2]);
-		return -1;
-	}
 	cfg->host = cfg->args[0];
 	cfg->port_arg = cfg->args[1];
-	if (parse_port(cfg->port_arg, proto, false, &cfg->port, err,
-	    errlen) == -1)
-		return -1;
+	if (cfg->scan) {
+		/* -z takes ports, ranges and lists, in the order given. */
+		for (i = 1; i < cfg->nargs; i++)
+			if (parse_port_list(cfg->args[i], proto, &cfg->ports,
+			    err, errlen) == -1)
+				return -1;
+		cfg->port = cfg->ports.ports[0];
+	} else {
+		if (cfg->nargs > 2) {
+			snprintf(err, errlen, "unexpected argument \"%s\": "
+			    "connect takes a host and one port (-z probes "
+			    "several)", cfg->args[2]);
+			return -1;
+		}
+		if (parse_port(cfg->port_arg, proto, false, &cfg->port, err,
+		    errlen) == -1)
+			return -1;
+	}
 	if (cfg->source_port_arg != NULL &&
 	    parse_port(cfg->source_port_arg, proto, false, &cfg->source_port,
 	    err, errlen) == -1)
 		return -1;
+	return 0;
+}
+
+/* -U: one path, to connect to or to listen on. */
+static int
+check_unix_args(struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->nargs == 0) {
+		snprintf(err, errlen, "missing socket path for -U");
+		return -1;
+	}
+	if (cfg->nargs > 1) {
+		snprintf(err, errlen, "unexpected argument \"%s\": -U takes "
+		    "one socket path", cfg->args[1]);
+		return -1;
+	}
+	if (cfg->args[0][0] == '\0' || strlen(cfg->args[0]) >= UNIX_PATH_MAX) {
+		snprintf(err, errlen, "invalid socket path \"%s\": must be "
+		    "1-%d bytes", cfg->args[0], UNIX_PATH_MAX - 1);
+		return -1;
+	}
+	cfg->unix_path = cfg->args[0];
+	return 0;
+}
+
+/*
+ * -x ADDR[:PORT], [IPV6]:PORT or a bare IPv6 address; -X or --proxy-type;
+ * -P or --proxy-auth USER[:PASS], the password also from the environment.
+ */
+static int
+check_proxy_args(struct config *cfg, char *err, size_t errlen)
+{
+	static const struct {
+		const char	*name;
+		enum proxy_type	 type;
+	} types[] = {
+		{ "4", PROXY_SOCKS4 }, { "socks4", PROXY_SOCKS4 },
+		{ "4a", PROXY_SOCKS4A }, { "socks4a", PROXY_SOCKS4A },
+		{ "5", PROXY_SOCKS5 }, { "socks5", PROXY_SOCKS5 },
+		{ "connect", PROXY_HTTP }, { "http", PROXY_HTTP },
+	};
+	const char *arg = cfg->proxy_arg, *port = NULL, *env;
+	size_t i, hostlen;
+	char *colon;
+
+	cfg->proxy_type = PROXY_SOCKS5;
+	if (cfg->proxy_type_arg != NULL) {
+		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcmp(cfg->proxy_type_arg, types[i].name) == 0)
+				break;
+		if (i == sizeof(types) / sizeof(types[0])) {
+			snprintf(err, errlen, "invalid proxy type \"%s\": "
+			    "expected 4, 4a, 5, connect, socks4, socks4a, "
+			    "socks5 or http", cfg->proxy_type_arg);
+			return -1;
+		}
+		cfg->proxy_type = types[i].type;
+	}
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+
+		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+			snprintf(err, errlen, "invalid proxy address \"%s\": "
+			    "expected [ADDRESS]:PORT", arg);
+			return -1;
+		}
+		hostlen = (size_t)(close - arg - 1);
+		arg++;
+		if (close[1] == ':')
+			port = close + 2;
+	} else if ((colon = strchr(arg, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		hostlen = (size_t)(colon - arg);
+		port = colon + 1;
+	} else
+		hostlen = strlen(arg);	/* a name, or a bare IPv6 address */
+	if (hostlen == 0 || hostlen >= sizeof(cfg->proxy_host)) {
+		snprintf(err, errlen, "invalid proxy address \"%s\": empty "
+		    "or too long host", cfg->proxy_arg);
+		return -1;
+	}
+	memcpy(cfg->proxy_host, arg, hostlen);
+	cfg->proxy_host[hostlen] = '\0';
+	if (port == NULL)
+		cfg->proxy_port = cfg->proxy_type == PROXY_HTTP ? 3128 : 1080;
+	else if (parse_port(port, "tcp", false, &cfg->proxy_port, err,
+	    errlen) == -1)
+		return -1;
+
+	if (cfg->proxy_auth != NULL) {
+		if (cfg->proxy_user != NULL) {
+			snprintf(err, errlen, "options -P and --proxy-auth "
+			    "conflict: give the user once");
+			return -1;
+		}
+		cfg->proxy_user = cfg->proxy_auth;
+		if ((colon = strchr(cfg->proxy_auth, ':')) != NULL) {
+			*colon = '\0';
+			if ((cfg->proxy_pass = strdup(colon + 1)) == NULL)
+				goto nomem;
+		}
+	}
+	if (cfg->proxy_user != NULL && cfg->proxy_pass == NULL &&
+	    (env = getenv("SOCKCAT_PROXY_PASS")) != NULL &&
+	    (cfg->proxy_pass = strdup(env)) == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(err, errlen, "proxy credentials: out of memory");
+	return -1;
+}
+
+/* The conflict rules: each one a condition and what to tell the user. */
+static int
+check_conflicts(const struct config *cfg, char *err, size_t errlen)
+{
+	const bool exec = cfg->exec_prog != NULL || cfg->exec_shell != NULL;
+	const bool proxy = cfg->proxy_arg != NULL;
+	const bool ip_opts = cfg->tos != -1 || cfg->ttl != -1 ||
+	    cfg->min_ttl != -1 || cfg->broadcast;
+	const struct {
+		bool		 broken;
+		const char	*why;
+	} rules[] = {
+		{ cfg->ipv4_flag && cfg->ipv6_flag,
+		    "options -4 and -6 conflict: give at most one" },
+		{ cfg->half_close_flag && cfg->no_shutdown_flag,
+		    "options -N and --no-shutdown conflict" },
+		{ cfg->keep_open && !cfg->listen,
+		    "option -k needs -l: it keeps a listener open "
+		    "(for SO_KEEPALIVE use --keepalive)" },
+		{ cfg->keep_open && cfg->udp,
+		    "options -k and -u conflict: a UDP listener serves its "
+		    "first peer only" },
+		{ cfg->telnet && cfg->udp,
+		    "options -t and -u conflict: telnet negotiation needs TCP" },
+		{ cfg->random_port && cfg->listen,
+		    "options -r and -l conflict: -r picks a random source port "
+		    "when connecting" },
+		{ cfg->random_port && cfg->source_port_arg != NULL &&
+		    !cfg->scan,
+		    "options -r and -p conflict: give a source port or ask for "
+		    "a random one" },
+		{ cfg->exec_prog != NULL && cfg->exec_shell != NULL,
+		    "options -e and -c conflict: give one program" },
+		{ exec && !cfg->read_stdin,
+		    "options -d and -e/-c conflict: with -e/-c the program's "
+		    "output is sent, not stdin" },
+		{ exec && (cfg->send_only || cfg->recv_only),
+		    "options -e/-c and --send-only/--recv-only conflict" },
+		{ cfg->send_only && cfg->recv_only,
+		    "options --send-only and --recv-only conflict" },
+		{ cfg->send_only && !cfg->read_stdin,
+		    "options --send-only and -d conflict: nothing would be "
+		    "sent" },
+		{ cfg->scan && cfg->listen,
+		    "options -z and -l conflict: -z probes remote ports" },
+		{ cfg->scan && (exec || cfg->broker || cfg->send_only ||
+		    cfg->recv_only || proxy || cfg->unix_socket),
+		    "option -z sends no data: it does not combine with -e, -c, "
+		    "-x, -U, --broker, --chat, --send-only or --recv-only" },
+		{ cfg->broker && !cfg->listen,
+		    "options --broker and --chat need -l" },
+		{ cfg->broker && (exec || cfg->udp),
+		    "options --broker/--chat and -e/-c/-u conflict" },
+		{ cfg->max_conns_given && !cfg->listen,
+		    "option --max-conns needs -l" },
+		{ cfg->acl_given && !cfg->listen,
+		    "options --allow/--deny/--allowfile/--denyfile need -l" },
+		{ proxy && (cfg->listen || cfg->udp || cfg->unix_socket),
+		    "option -x connects through a proxy: it does not combine "
+		    "with -l, -u or -U" },
+		{ !proxy && (cfg->proxy_type_arg != NULL ||
+		    cfg->proxy_user != NULL || cfg->proxy_auth != NULL),
+		    "options -X, -P and --proxy-auth need -x" },
+		{ cfg->unix_socket && (cfg->ipv4_flag || cfg->ipv6_flag ||
+		    cfg->source_port_arg != NULL || cfg->random_port ||
+		    ip_opts),
+		    "option -U conflicts with -4, -6, -p, -r, -b, -M, -m and -T: "
+		    "a Unix socket has no IP" },
+		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
+		    "option -s with -U needs -u: it names the local datagram "
+		    "socket" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		if (rules[i].broken) {
+			snprintf(err, errlen, "%s", rules[i].why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -476,46 +839,38 @@ check_numeric(const char *host, char *err, size_t errlen)
 int
 cli_check(struct config *cfg, char *err, size_t errlen)
 {
-	if (cfg->ipv4_flag && cfg->ipv6_flag) {
-		snprintf(err, errlen, "options -4 and -6 conflict: "
-		    "give at most one");
+	int rc;
+
+	if (check_conflicts(cfg, err, errlen) == -1)
 		return -1;
-	}
-	if (cfg->half_close_flag && cfg->no_shutdown_flag) {
-		snprintf(err, errlen, "options -N and --no-shutdown conflict");
-		return -1;
-	}
 	if (cfg->no_shutdown_flag)
 		cfg->half_close = false;
-	if (cfg->keep_open && !cfg->listen) {
-		snprintf(err, errlen, "option -k needs -l: it keeps a "
-		    "listener open (for SO_KEEPALIVE use --keepalive)");
-		return -1;
+	if (cfg->broker)
+		cfg->keep_open = true;
+	/* --recv-only: never send, not even a FIN (ncat's meaning). */
+	if (cfg->recv_only) {
+		cfg->read_stdin = false;
+		cfg->half_close = false;
 	}
-	if (cfg->keep_open && cfg->udp) {
-		snprintf(err, errlen, "options -k and -u conflict: a UDP "
-		    "listener serves its first peer only");
+	if (cfg->unix_socket)
+		rc = check_unix_args(cfg, err, errlen);
+	else if (cfg->listen)
+		rc = check_listen_args(cfg, err, errlen);
+	else
+		rc = check_connect_args(cfg, err, errlen);
+	if (rc == -1)
 		return -1;
-	}
-	if (cfg->telnet && cfg->udp) {
-		snprintf(err, errlen, "options -t and -u conflict: telnet "
-		    "negotiation needs TCP");
+	if (cfg->proxy_arg != NULL && check_proxy_args(cfg, err, errlen) == -1)
 		return -1;
-	}
-	if (cfg->random_port && cfg->listen) {
-		snprintf(err, errlen, "options -r and -l conflict: -r picks "
-		    "a random source port when connecting");
-		return -1;
-	}
-	if (cfg->random_port && cfg->source_port_arg != NULL) {
-		snprintf(err, errlen, "options -r and -p conflict: give a "
-		    "source port or ask for a random one");
-		return -1;
-	}
-	if ((cfg->listen ? check_listen_args(cfg, err, errlen) :
-	    check_connect_args(cfg, err, errlen)) == -1)
-		return -1;
-	if (cfg->numeric && (check_numeric(cfg->host, err, errlen) == -1 ||
+	/*
+	 * -n: no name lookups here.  A SOCKS4a, SOCKS5 or HTTP proxy looks up
+	 * the target itself, so only the proxy's own address must be numeric.
+	 */
+	if (cfg->numeric && !cfg->unix_socket &&
+	    ((cfg->proxy_type == PROXY_NONE ||
+	    cfg->proxy_type == PROXY_SOCKS4 ?
+	    check_numeric(cfg->host, err, errlen) :
+	    check_numeric(cfg->proxy_host, err, errlen)) == -1 ||
 	    check_numeric(cfg->source, err, errlen) == -1))
 		return -1;
 	return 0;

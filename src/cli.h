@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "acl.h"
+#include "parse.h"
+
 #define SOCKCAT_VERSION	"0.1.0"
 
 /* Exit statuses of CLI.md. */
@@ -15,6 +18,20 @@
 #define NO_LIMIT	(-1L)
 
 enum family { FAMILY_ANY, FAMILY_INET, FAMILY_INET6 };
+
+enum proxy_type {
+	PROXY_NONE,
+	PROXY_SOCKS4,		/* -X 4: the client resolves the target */
+	PROXY_SOCKS4A,		/* -X 4a: the proxy resolves it */
+	PROXY_SOCKS5,		/* -X 5, the default with -x */
+	PROXY_HTTP,		/* -X connect: HTTP CONNECT */
+};
+
+/* Longest host name we keep, plus brackets and port. */
+#define PROXY_HOSTLEN	256
+
+/* ncat's default for --max-conns. */
+#define DEFAULT_MAX_CONNS	100
 
 /*
  * Everything the command line says, by meaning.  cli_parse() fills it,
@@ -60,6 +77,42 @@ struct config {
 
 	int		 verbose;	/* count of -v */
 
+	/* Unix-domain sockets (-U): the path, or @name for Linux abstract. */
+	bool		 unix_socket;
+	const char	*unix_path;
+
+	/* -z: probe, send nothing; every port in the order to probe. */
+	bool		 scan;
+	struct port_list ports;
+
+	/* -e / -c: run a program on the connection. */
+	const char	*exec_prog;	/* -e: argv split on blanks, no shell */
+	const char	*exec_shell;	/* -c: /bin/sh -c */
+	long		 max_conns;	/* --max-conns: concurrent clients */
+
+	/* Traffic logs. */
+	const char	*hex_path;	/* -o / --hex-dump */
+	const char	*raw_path;	/* --output / --append-output */
+	bool		 raw_append;
+
+	/* Direction and multi-client modes. */
+	bool		 send_only;	/* --send-only */
+	bool		 recv_only;	/* --recv-only */
+	bool		 broker;	/* --broker, and --chat */
+	bool		 chat;		/* --chat */
+
+	/* Access control, checked right after accept. */
+	struct acl	 allow;
+	struct acl	 deny;
+	bool		 acl_given;	/* any --allow/--deny option */
+
+	/* Client-side proxy. */
+	enum proxy_type	 proxy_type;	/* PROXY_NONE without -x */
+	char		 proxy_host[PROXY_HOSTLEN];
+	int		 proxy_port;
+	const char	*proxy_user;	/* -P, or --proxy-auth's user */
+	char		*proxy_pass;	/* --proxy-auth, SOCKCAT_PROXY_PASS */
+
 	/* Bookkeeping for cli_check(): what was given, and how. */
 	char		**args;		/* positional arguments */
 	int		 nargs;
@@ -69,6 +122,10 @@ struct config {
 	bool		 no_shutdown_flag;	/* --no-shutdown given */
 	bool		 want_help;
 	bool		 want_version;
+	const char	*proxy_arg;	/* -x as given */
+	const char	*proxy_type_arg; /* -X / --proxy-type as given */
+	char		*proxy_auth;	/* --proxy-auth copy, split in check */
+	bool		 max_conns_given;
 };
 
 /* Sets every default.  Called once before cli_parse(). */
@@ -86,6 +143,9 @@ int	cli_parse(struct config *cfg, int argc, char *argv[], char *err,
  * arguments of listen mode.  Returns 0, or -1 with a reason in err.
  */
 int	cli_check(struct config *cfg, char *err, size_t errlen);
+
+/* Frees what cli_parse() and cli_check() allocated. */
+void	cli_free(struct config *cfg);
 
 /* The full --help text, to stdout. */
 void	cli_help(void);

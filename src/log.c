@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "unixsock.h"
 
 void
 log_listening(const struct config *cfg, const struct sockaddr_storage *bound)
@@ -18,6 +19,10 @@ log_listening(const struct config *cfg, const struct sockaddr_storage *bound)
 
 	if (cfg->verbose < 1)
 		return;
+	if (bound->ss_family == AF_UNIX) {
+		fprintf(stderr, "listening on [%s] ...\n", cfg->unix_path);
+		return;
+	}
 	addr_numeric((const struct sockaddr *)bound, sizeof(*bound), text,
 	    &port);
 	/* Only a listener given no address is "[any]", as in nc -l -p. */
@@ -37,6 +42,14 @@ log_accepted(const struct config *cfg, int fd, const struct sockaddr *peer,
 
 	if (cfg->verbose < 1)
 		return;
+	if (peer->sa_family == AF_UNIX) {
+		/* A client socket usually has no name: then none is shown. */
+		unix_describe(peer, peerlen, ptext, sizeof(ptext));
+		fprintf(stderr, "connect to [%s] from (UNKNOWN)%s%s%s\n",
+		    cfg->unix_path, ptext[0] != '\0' ? " [" : "", ptext,
+		    ptext[0] != '\0' ? "]" : "");
+		return;
+	}
 	if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
 		snprintf(ltext, sizeof(ltext), "?");
 	else
@@ -94,6 +107,13 @@ log_connect_failed(const struct config *cfg, const struct addrinfo *ai,
 		return;
 	snprintf(outcome, sizeof(outcome), ": %s", strerror(errnum));
 	connect_line(cfg, ai, outcome);
+}
+
+void
+log_unix_connected(const struct config *cfg)
+{
+	if (cfg->verbose >= 1)
+		fprintf(stderr, "(UNKNOWN) [%s] open\n", cfg->unix_path);
 }
 
 void

@@ -8,7 +8,10 @@
 
 #include "cli.h"
 
-/* "listening on [any] 7777 ..." (-v); bound is the listening address. */
+/*
+ * "listening on [any] 7777 ..." (-v); bound is the listening address.
+ * A Unix listener shows "listening on [/path] ...".
+ */
 void	log_listening(const struct config *cfg,
 	    const struct sockaddr_storage *bound);
 
@@ -25,6 +28,9 @@ void	log_connected(const struct config *cfg, const struct addrinfo *ai);
  */
 void	log_connect_failed(const struct config *cfg,
 	    const struct addrinfo *ai, int errnum);
+
+/* "(UNKNOWN) [/path] open" (-v) after a -U connect. */
+void	log_unix_connected(const struct config *cfg);
 
 /* " sent N, rcvd M" (-vv) at the end of a session. */
 void	log_summary(const struct config *cfg, unsigned long long sent,

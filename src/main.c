@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "scan.h"
 #include "session.h"
 #include "sig.h"
 
@@ -18,6 +19,7 @@ main(int argc, char *argv[])
 	cli_defaults(&cfg);
 	if (cli_parse(&cfg, argc, argv, err, sizeof(err)) == -1) {
 		log_error("%s", err);
+		cli_free(&cfg);
 		return EXIT_USAGE;
 	}
 	if (cfg.want_help || cfg.want_version) {
@@ -25,21 +27,31 @@ main(int argc, char *argv[])
 			cli_help();
 		else
 			printf("sockcat %s\n", SOCKCAT_VERSION);
+		status = 0;
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			log_error("write to stdout failed");
-			return EXIT_NET;
+			status = EXIT_NET;
 		}
-		return 0;
+		cli_free(&cfg);
+		return status;
 	}
 	if (cli_check(&cfg, err, sizeof(err)) == -1) {
 		log_error("%s", err);
+		cli_free(&cfg);
 		return EXIT_USAGE;
 	}
 	if (sig_install() == -1) {
 		log_error("install signal handlers: failed");
+		cli_free(&cfg);
 		return EXIT_NET;
 	}
-	status = cfg.listen ? run_listen(&cfg) : run_connect(&cfg);
+	if (cfg.scan)
+		status = run_scan(&cfg);
+	else if (cfg.listen)
+		status = run_listen(&cfg);
+	else
+		status = run_connect(&cfg);
+	cli_free(&cfg);
 	if (sig_pending() != 0)
 		sig_reraise(sig_pending());
 	return status;

@@ -70,6 +70,95 @@ out_of_range:
 	return -1;
 }
 
+static int
+list_append(struct port_list *list, int port)
+{
+	if (list->count == list->cap) {
+		size_t cap = list->cap == 0 ? 16 : list->cap * 2;
+		int *n = realloc(list->ports, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		list->ports = n;
+		list->cap = cap;
+	}
+	list->ports[list->count++] = port;
+	return 0;
+}
+
+/* One element of a port list: a port or a LO-HI range. */
+static int
+parse_port_item(const char *s, const char *proto, struct port_list *list,
+    char *err, size_t errlen)
+{
+	const char *dash = strchr(s, '-');
+	char lo_text[16];
+	int lo, hi, port;
+
+	/* Service names may contain '-' (http-alt): try the name first. */
+	if (dash == NULL || dash == s || getservbyname(s, proto) != NULL) {
+		if (parse_port(s, proto, false, &port, err, errlen) == -1)
+			return -1;
+		lo = hi = port;
+		goto append;
+	}
+	if ((size_t)(dash - s) >= sizeof(lo_text) ||
+	    !parse_is_digits(dash + 1)) {
+		snprintf(err, errlen, "invalid port range \"%s\": expected "
+		    "LOW-HIGH", s);
+		return -1;
+	}
+	memcpy(lo_text, s, (size_t)(dash - s));
+	lo_text[dash - s] = '\0';
+	if (!parse_is_digits(lo_text)) {
+		snprintf(err, errlen, "invalid port range \"%s\": expected "
+		    "LOW-HIGH", s);
+		return -1;
+	}
+	if (parse_port(lo_text, proto, false, &lo, err, errlen) == -1 ||
+	    parse_port(dash + 1, proto, false, &hi, err, errlen) == -1)
+		return -1;
+	if (lo > hi) {
+		snprintf(err, errlen, "invalid port range \"%s\": %d is above "
+		    "%d", s, lo, hi);
+		return -1;
+	}
+append:
+	for (port = lo; port <= hi; port++) {
+		if (list_append(list, port) == -1) {
+			snprintf(err, errlen, "port list: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+parse_port_list(const char *s, const char *proto, struct port_list *list,
+    char *err, size_t errlen)
+{
+	char item[64];
+	const char *comma;
+	size_t len;
+
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (len == 0 || len >= sizeof(item)) {
+			snprintf(err, errlen, "invalid port list \"%s\": "
+			    "empty or oversized item", s);
+			return -1;
+		}
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (parse_port_item(item, proto, list, err, errlen) == -1)
+			return -1;
+		if (comma == NULL)
+			return 0;
+		s = comma + 1;
+	}
+}
+
 int
 parse_number(const char *s, const char *what, long min, long max, long *out,
     char *err, size_t errlen)

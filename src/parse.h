@@ -23,6 +23,21 @@
 int	parse_port(const char *s, const char *proto, bool allow_zero,
 	    int *port, char *err, size_t errlen);
 
+/* A list of ports, in the order given; free(ports) when done. */
+struct port_list {
+	int	*ports;
+	size_t	 count, cap;
+};
+
+/*
+ * Appends the ports of s to list: a port as parse_port() takes it, a
+ * range "LO-HI" (LO <= HI, both 1-65535), or several of these separated
+ * by commas ("22,80,8000-8010").  Returns 0, or -1 with a reason naming
+ * the bad value in err (errno ENOMEM when out of memory).
+ */
+int	parse_port_list(const char *s, const char *proto,
+	    struct port_list *list, char *err, size_t errlen);
+
 /*
  * A decimal integer in [min, max].  what names the value in messages
  * ("TTL", "buffer length").

@@ -1,7 +1,6 @@
 /* pump.c -- the poll(2) loop that moves bytes between stdio and a socket. */
 
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fdflags.h"
 #include "pump.h"
 #include "sig.h"
 #include "telnet.h"
@@ -38,20 +38,13 @@ struct buf {
 /* The four poll slots; the socket fills two so each direction ends alone. */
 enum slot { SLOT_STDIN, SLOT_NETOUT, SLOT_NETIN, SLOT_STDOUT, SLOT_COUNT };
 
-/* A descriptor whose O_NONBLOCK we set, and the flags to put back. */
-struct saved_flags {
-	int	fd;
-	int	flags;
-};
-
 struct pump {
 	const struct config	*cfg;
 	const struct pump_ends	*ends;
 	struct pollfd		 pfd[SLOT_COUNT];
 	struct buf		 to_net, to_out, ctl;
 	struct telnet		 telnet;
-	struct saved_flags	 saved[2];
-	int			 nsaved;
+	struct fdflags		 saved;		/* stdio flags to put back */
 
 	bool	in_open;	/* stdin may still give data */
 	bool	net_in_open;	/* the socket may still give data */
@@ -60,6 +53,7 @@ struct pump {
 	bool	stdin_tty;
 	bool	limit_reached;	/* -W */
 	bool	cr_before;	/* -C: the last byte read from stdin was CR */
+	bool	out_gone;	/* the reader of out_fd left: drop data */
 	bool	write_shut;	/* shutdown(SHUT_WR) done */
 	bool	net_failed;	/* socket error: err says it; flush stdout */
 	bool	stdin_failed;	/* read error on stdin: err says it */
@@ -115,57 +109,6 @@ buf_init(struct buf *b, size_t cap)
 	b->cap = cap;
 	b->head = b->len = 0;
 	return b->data != NULL ? 0 : -1;
-}
-
-/* Sets O_NONBLOCK on a pipe or socket, remembering the old flags. */
-static int
-make_nonblocking(struct pump *p, int fd)
-{
-	struct stat st;
-	int fl;
-
-	/*
-	 * Terminals and files are left alone: poll says they are ready, and
-	 * changing a terminal's flags would leak into the shell if we died.
-	 */
-	if (fd < 0 || fstat(fd, &st) == -1 ||
-	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
-		return 0;
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	if (fl & O_NONBLOCK)
-		return 0;
-	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		return -1;
-	p->saved[p->nsaved].fd = fd;
-	p->saved[p->nsaved].flags = fl;
-	p->nsaved++;
-	return 0;
-}
-
-static void
-restore_flags(struct pump *p)
-{
-	while (p->nsaved > 0) {
-		p->nsaved--;
-		(void)fcntl(p->saved[p->nsaved].fd, F_SETFL,
-		    p->saved[p->nsaved].flags);
-	}
-}
-
-/* Restores and forgets the saved flags of fd alone. */
-static void
-restore_one(struct pump *p, int fd)
-{
-	int i;
-
-	for (i = 0; i < p->nsaved; i++) {
-		if (p->saved[i].fd != fd)
-			continue;
-		(void)fcntl(fd, F_SETFL, p->saved[i].flags);
-		p->saved[i] = p->saved[--p->nsaved];
-		return;
-	}
 }
 
 static void
@@ -251,7 +194,8 @@ read_stdin(struct pump *p)
 	p->in_open = false;
 	if (n == -1 && errno != EBADF) {
 		/* Still deliver what the peer sends; report at the end. */
-		(void)fail(p, PUMP_LOCAL_ERROR, "read from", "stdin", errno);
+		(void)fail(p, PUMP_LOCAL_ERROR, "read from", p->ends->in_name,
+		    errno);
 		p->stdin_failed = true;
 	}
 	return PUMP_DONE;
@@ -307,6 +251,7 @@ write_net(struct pump *p)
 	}
 	if (p->cfg->udp)
 		n = (ssize_t)b->len;
+	tlog_data(p->ends->log, '>', b->data + b->head, (size_t)n);
 	buf_consume(b, (size_t)n);
 	p->stats->sent += (unsigned long long)n;
 	touch(p);
@@ -339,13 +284,19 @@ read_net(struct pump *p)
 		return PUMP_DONE;
 	}
 	p->stats->rcvd += (unsigned long long)n;
+	tlog_data(p->ends->log, '<', buf_tail(b), (size_t)n);
 	if (p->cfg->telnet) {
 		n = (ssize_t)telnet_filter(&p->telnet, buf_tail(b), (size_t)n,
 		    p->ctl.data, &replylen);
 		/* After our FIN, refusals can no longer be sent. */
 		p->ctl.len = p->write_shut ? 0 : replylen;
 	}
-	b->len += (size_t)n;
+	/*
+	 * --send-only, or nobody reads any more: what arrives is logged and
+	 * counted, then dropped.
+	 */
+	if (!p->cfg->send_only && !p->out_gone)
+		b->len += (size_t)n;
 	touch(p);
 	if (p->cfg->recv_limit != NO_LIMIT &&
 	    ++p->packets >= (unsigned long)p->cfg->recv_limit) {
@@ -365,7 +316,14 @@ write_stdout(struct pump *p)
 	if (n == -1) {
 		if (is_transient(errno))
 			return PUMP_DONE;
-		return fail(p, PUMP_LOCAL_ERROR, "write to", "stdout", errno);
+		if (errno == EPIPE && p->ends->out_may_close) {
+			/* The program exited without reading it all: fine. */
+			p->out_gone = true;
+			b->head = b->len = 0;
+			return PUMP_DONE;
+		}
+		return fail(p, PUMP_LOCAL_ERROR, "write to", p->ends->out_name,
+		    errno);
 	}
 	buf_consume(b, (size_t)n);
 	touch(p);
@@ -381,7 +339,7 @@ close_stdout(struct pump *p)
 	p->out_closed = true;
 	if (!p->ends->close_out)
 		return;
-	restore_one(p, p->ends->out_fd);
+	fdflags_restore_one(&p->saved, p->ends->out_fd);
 	/* dup2 keeps fd 1 valid, so nothing else can land on it. */
 	if ((fd = open("/dev/null", O_WRONLY)) == -1)
 		return;
@@ -415,6 +373,10 @@ session_over(struct pump *p, enum pump_result *why)
 	}
 	if (p->limit_reached && p->to_out.len == 0) {
 		*why = PUMP_LIMIT;
+		return true;
+	}
+	if (p->cfg->send_only && p->stdin_done) {
+		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
 		return true;
 	}
 	if (!p->net_in_open && p->to_out.len == 0 &&
@@ -545,8 +507,8 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		r = fail(&p, PUMP_LOCAL_ERROR, "allocate", "buffers", errno);
 		goto out;
 	}
-	if (make_nonblocking(&p, ends->in_fd) == -1 ||
-	    make_nonblocking(&p, ends->out_fd) == -1) {
+	if (fdflags_nonblock(&p.saved, ends->in_fd) == -1 ||
+	    fdflags_nonblock(&p.saved, ends->out_fd) == -1) {
 		r = fail(&p, PUMP_LOCAL_ERROR, "set O_NONBLOCK on", "stdio",
 		    errno);
 		goto out;
@@ -556,7 +518,7 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 	stats->unsent = p.to_net.len;
 	stats->stdin_unfinished = p.in_open;
 out:
-	restore_flags(&p);
+	fdflags_restore(&p.saved);
 	free(p.to_net.data);
 	free(p.to_out.data);
 	free(p.ctl.data);

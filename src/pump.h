@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "tlog.h"
 
 /* The descriptors of one session. */
 struct pump_ends {
@@ -14,6 +15,11 @@ struct pump_ends {
 	int	net_fd;		/* connected socket, non-blocking */
 	bool	close_out;	/* replace out_fd by /dev/null at net EOF */
 	const char *peer;	/* "127.0.0.1 port 7777", for messages */
+	struct tlog *log;	/* -o / --output, or NULL */
+	const char *in_name;	/* "stdin", for messages */
+	const char *out_name;	/* "stdout", for messages */
+	bool	out_may_close;	/* a reader that goes away (EPIPE) is done,
+				   not failed: a -e program that exited */
 };
 
 /* What a session moved, for -vv and messages. */

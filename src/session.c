@@ -1,51 +1,78 @@
 /* session.c -- connect mode and listen mode, from socket to exit status. */
 
 #include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "broker.h"
+#include "exec.h"
 #include "log.h"
+#include "proxy.h"
 #include "pump.h"
 #include "session.h"
 #include "sig.h"
 #include "sock.h"
+#include "tlog.h"
+#include "unixsock.h"
 
-#define ERRLEN	512
+#define ERRLEN		512
+#define PEERLEN		(ADDR_TEXTLEN + 16)
 
-/* "127.0.0.1 port 7777": how messages name the peer. */
+/* Why next_client() found no client. */
+enum wait_result { CLIENT, RETRY, STOP };
+
+/* The state of listen mode, passed down by pointer. */
+struct listener {
+	const struct config	*cfg;
+	int			 lfd;
+	int			 port;		/* real port, for messages */
+	struct unix_file	 unix_made;	/* socket file to remove */
+	struct tlog		 log;
+	pid_t			*workers;	/* -k with -e/-c: live pids */
+	long			 nworkers;
+	bool			 concurrent;	/* a worker per client */
+	int			 served;
+	int			 status;
+};
+
+static bool
+has_exec(const struct config *cfg)
+{
+	return cfg->exec_prog != NULL || cfg->exec_shell != NULL;
+}
+
+/* "127.0.0.1 port 7777" or a Unix path: how messages name the peer. */
 static void
 peer_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
 {
 	char text[ADDR_TEXTLEN];
 	int port;
 
+	if (sa->sa_family == AF_UNIX) {
+		unix_describe(sa, len, text, sizeof(text));
+		snprintf(out, outlen, "%s", text[0] != '\0' ? text :
+		    "Unix socket peer");
+		return;
+	}
 	addr_numeric(sa, len, text, &port);
 	snprintf(out, outlen, "%s port %d", text, port);
 }
 
-/*
- * Pumps one connected socket and turns the result into an exit status,
- * with the -v and -vv lines that go with it.
- */
+/* The -v and -vv lines and the status that go with a pump result. */
 static int
-serve(const struct config *cfg, int fd, const char *peer, bool close_out)
+report(const struct config *cfg, enum pump_result r,
+    const struct pump_stats *stats, const char *err)
 {
-	struct pump_ends ends;
-	struct pump_stats stats;
-	enum pump_result r;
-	char err[ERRLEN];
 	int status = 0;
 
-	ends.in_fd = cfg->read_stdin ? STDIN_FILENO : -1;
-	ends.out_fd = STDOUT_FILENO;
-	ends.net_fd = fd;
-	ends.close_out = close_out;
-	ends.peer = peer;
-	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
 	switch (r) {
 	case PUMP_DONE:
 		break;
@@ -70,136 +97,382 @@ serve(const struct config *cfg, int fd, const char *peer, bool close_out)
 		break;
 	}
 	/* CLI.md rule 3: say what the peer never got. */
-	if (stats.unsent > 0 || (r == PUMP_NET_ERROR &&
-	    stats.stdin_unfinished))
+	if (stats->unsent > 0 || (r == PUMP_NET_ERROR &&
+	    stats->stdin_unfinished))
 		log_note(cfg, 1, "%llu bytes from stdin not sent%s",
-		    stats.unsent, stats.stdin_unfinished ?
+		    stats->unsent, stats->stdin_unfinished ?
 		    ", and stdin was not read to its end" : "");
+	return status;
+}
+
+/*
+ * Pumps one connected socket between stdin/stdout, or a -e/-c child, and
+ * turns the result into an exit status.  one_shot: the only session, so
+ * stdout may be closed at network EOF.
+ */
+static int
+serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
+    struct tlog *log)
+{
+	struct exec_child child;
+	struct pump_ends ends;
+	struct pump_stats stats;
+	enum pump_result r;
+	char err[ERRLEN];
+	int status, child_status;
+
+	ends.net_fd = fd;
+	ends.peer = peer;
+	ends.log = tlog_active(log) ? log : NULL;
+	if (has_exec(cfg)) {
+		if (exec_start(cfg, fd, &child, err, sizeof(err)) == -1) {
+			log_error("%s", err);
+			return EXIT_NET;
+		}
+		/* The child's EOF on stdin is how it learns of the peer's. */
+		ends.in_fd = child.from_child;
+		ends.out_fd = child.to_child;
+		ends.close_out = true;
+		ends.in_name = "the program's stdout";
+		ends.out_name = "the program's stdin";
+		ends.out_may_close = true;
+	} else {
+		ends.in_fd = cfg->read_stdin ? STDIN_FILENO : -1;
+		ends.out_fd = STDOUT_FILENO;
+		ends.close_out = one_shot;
+		ends.in_name = "stdin";
+		ends.out_name = "stdout";
+		ends.out_may_close = false;
+	}
+	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
+	status = report(cfg, r, &stats, err);
+	if (has_exec(cfg)) {
+		child_status = exec_wait(&child);
+		/* One-shot mode exits with the child's status. */
+		if (status == 0 || child_status != 0)
+			status = child_status;
+	}
 	log_summary(cfg, stats.sent, stats.rcvd);
 	return status;
 }
 
-int
-run_connect(const struct config *cfg)
+/* TCP or UDP: every address of the host in turn, each bounded by -w. */
+static int
+connect_inet(const struct config *cfg, char *peer, size_t peerlen,
+    int *status)
 {
 	struct addrinfo *res, *ai;
-	char err[ERRLEN], peer[ADDR_TEXTLEN + 16];
-	int fd = -1, status, last_errno = 0;
+	char err[ERRLEN];
+	int fd = -1, last_errno = 0;
 
+	*status = EXIT_NET;
 	if (addr_resolve(cfg, cfg->host, cfg->port, AF_UNSPEC, false, &res,
-	    err, sizeof(err), &status) == -1) {
+	    err, sizeof(err), status) == -1) {
 		log_error("%s", err);
-		return status;
+		return -1;
 	}
-	/* Every address the name has, in order, each with its -w. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = sock_connect(cfg, ai, err, sizeof(err));
 		if (fd != -1)
 			break;
-		if (sig_pending() != 0) {
-			freeaddrinfo(res);
-			return EXIT_NET;
-		}
+		if (sig_pending() != 0)
+			break;
 		if (err[0] != '\0') {
 			log_error("%s", err);
-			freeaddrinfo(res);
-			return EXIT_NET;
+			break;
 		}
 		last_errno = errno;
 		log_connect_failed(cfg, ai, last_errno);
 	}
 	if (fd == -1) {
-		if (cfg->verbose < 1)
+		if (last_errno != 0 && cfg->verbose < 1)
 			log_error("connect to %s port %s: %s", cfg->host,
 			    cfg->port_arg, strerror(last_errno));
-		log_summary(cfg, 0, 0);
+		if (last_errno != 0)
+			log_summary(cfg, 0, 0);
 		freeaddrinfo(res);
-		return EXIT_NET;
+		return -1;
 	}
 	log_connected(cfg, ai);
-	peer_text(ai->ai_addr, ai->ai_addrlen, peer, sizeof(peer));
+	peer_text(ai->ai_addr, ai->ai_addrlen, peer, peerlen);
 	freeaddrinfo(res);
-	status = serve(cfg, fd, peer, true);
-	close(fd);
+	return fd;
+}
+
+static const char *
+proxy_name(enum proxy_type type)
+{
+	switch (type) {
+	case PROXY_SOCKS4:
+		return "SOCKS4";
+	case PROXY_SOCKS4A:
+		return "SOCKS4a";
+	case PROXY_HTTP:
+		return "HTTP";
+	default:
+		return "SOCKS5";
+	}
+}
+
+int
+run_connect(const struct config *cfg)
+{
+	struct unix_file made;
+	struct tlog log;
+	char err[ERRLEN], peer[PEERLEN];
+	int fd, status = EXIT_NET;
+
+	memset(&made, 0, sizeof(made));
+	if (tlog_open(&log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
+	    err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return EXIT_NET;
+	}
+	if (cfg->unix_socket) {
+		fd = unix_connect(cfg, &made, err, sizeof(err));
+		if (fd == -1)
+			log_error("%s", err);
+		else
+			log_unix_connected(cfg);
+		snprintf(peer, sizeof(peer), "%s", cfg->unix_path);
+	} else if (cfg->proxy_type != PROXY_NONE) {
+		fd = proxy_connect(cfg, err, sizeof(err));
+		if (fd == -1 && sig_pending() == 0)
+			log_error("%s", err);
+		else if (fd != -1)
+			log_note(cfg, 1, "connected to %s port %d through %s "
+			    "proxy %s port %d", cfg->host, cfg->port,
+			    proxy_name(cfg->proxy_type), cfg->proxy_host,
+			    cfg->proxy_port);
+		snprintf(peer, sizeof(peer), "%s port %d (via proxy)",
+		    cfg->host, cfg->port);
+	} else
+		fd = connect_inet(cfg, peer, sizeof(peer), &status);
+	if (fd != -1) {
+		status = serve(cfg, fd, peer, true, &log);
+		close(fd);
+	}
+	unix_remove(&made);
+	if (log.error != 0)
+		log_error("write to traffic log: %s", strerror(log.error));
+	tlog_close(&log);
 	return status;
 }
 
-/* Waits for the next client; returns its socket or -1 (message printed). */
-static int
-next_client(const struct config *cfg, int lfd, int port, int served,
-    int *status, char *peer, size_t peerlen)
+/* Reaps ended -k workers without blocking. */
+static void
+reap_workers(struct listener *l)
 {
+	pid_t pid;
+	long i;
+
+	while (l->nworkers > 0 && (pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		for (i = 0; i < l->nworkers; i++) {
+			if (l->workers[i] == pid) {
+				l->workers[i] = l->workers[--l->nworkers];
+				break;
+			}
+		}
+	}
+}
+
+/* On the way out: end the workers and wait for them, leaving no zombie. */
+static void
+stop_workers(struct listener *l)
+{
+	long i;
+
+	for (i = 0; i < l->nworkers; i++)
+		(void)kill(l->workers[i], SIGTERM);
+	for (i = 0; i < l->nworkers; i++)
+		while (waitpid(l->workers[i], NULL, 0) == -1 && errno == EINTR)
+			;
+	l->nworkers = 0;
+}
+
+/*
+ * Waits for the next client that --allow/--deny admits.  TCP and Unix
+ * streams: accept; datagrams: lock on to the first sender.  Returns
+ * CLIENT with *fd set, RETRY (a child ended, or a client was refused) or
+ * STOP (timeout, signal or error, with l->status set and reported).
+ */
+static enum wait_result
+next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
+{
+	const struct config *cfg = l->cfg;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char err[ERRLEN];
-	int fd;
+	int rc;
 
+	err[0] = '\0';
 	if (cfg->udp) {
-		fd = sock_udp_lock(lfd, cfg->wait_ms, &ss, &len) == -1 ? -1 :
-		    lfd;
-		err[0] = '\0';
+		rc = sock_udp_peek(l->lfd, cfg->wait_ms, &ss, &len);
+		*fd = l->lfd;
 	} else
-		fd = sock_accept(cfg, lfd, cfg->wait_ms, &ss, &len, err,
-		    sizeof(err));
-	if (fd == -1) {
-		*status = EXIT_NET;
+		rc = *fd = sock_accept(cfg, l->lfd, cfg->wait_ms, &ss, &len,
+		    err, sizeof(err));
+	if (rc == -1) {
+		if (errno == EINTR && sig_pending() == 0)
+			return RETRY;
+		l->status = EXIT_NET;
 		if (sig_pending() != 0)
-			return -1;
+			return STOP;
 		if (err[0] != '\0')
 			log_error("%s", err);
-		else if (errno == ETIMEDOUT && served > 0)
-			*status = 0;	/* -k: the clients have stopped coming */
+		else if (errno == ETIMEDOUT && l->served > 0)
+			l->status = 0;	/* -k: the clients have stopped coming */
+		else if (errno == ETIMEDOUT && cfg->unix_socket)
+			log_error("no connection on %s within -w %ld ms",
+			    cfg->unix_path, cfg->wait_ms);
 		else if (errno == ETIMEDOUT)
 			log_error("no connection on port %d within -w %ld ms",
-			    port, cfg->wait_ms);
+			    l->port, cfg->wait_ms);
 		else
-			log_error("accept on port %d: %s", port,
+			log_error("accept on port %d: %s", l->port,
 			    strerror(errno));
-		return -1;
+		return STOP;
 	}
-	log_accepted(cfg, fd, (struct sockaddr *)&ss, len);
 	peer_text((struct sockaddr *)&ss, len, peer, peerlen);
-	return fd;
+	if (ss.ss_family != AF_UNIX && !acl_permits(&cfg->allow, &cfg->deny,
+	    (struct sockaddr *)&ss)) {
+		log_note(cfg, 1, "refused connection from %s: not allowed by "
+		    "--allow/--deny", peer);
+		if (cfg->udp)
+			sock_udp_drop(l->lfd);
+		else
+			close(*fd);
+		return RETRY;
+	}
+	if (cfg->udp && connect(l->lfd, (struct sockaddr *)&ss, len) == -1) {
+		log_error("answer datagram sender %s: %s", peer,
+		    strerror(errno));
+		l->status = EXIT_NET;
+		return STOP;
+	}
+	if (!l->concurrent || l->nworkers < cfg->max_conns)
+		log_accepted(cfg, *fd, (struct sockaddr *)&ss, len);
+	return CLIENT;
+}
+
+/* -k with -e/-c: a worker process per client, at most --max-conns. */
+static void
+spawn_worker(struct listener *l, int fd, const char *peer)
+{
+	const struct config *cfg = l->cfg;
+	pid_t pid;
+
+	if (l->nworkers >= cfg->max_conns) {
+		log_note(cfg, 1, "refused connection from %s: %ld clients "
+		    "already (--max-conns)", peer, cfg->max_conns);
+		close(fd);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_error("serve %s: fork: %s", peer, strerror(errno));
+		close(fd);
+		return;
+	}
+	if (pid == 0) {
+		/* The worker holds no listener and no other client. */
+		close(l->lfd);
+		_exit(serve(cfg, fd, peer, false, &l->log));
+	}
+	l->workers[l->nworkers++] = pid;
+	l->served++;
+	close(fd);
+}
+
+/* Accepts clients until one-shot mode is done, -w runs out or a signal. */
+static void
+accept_loop(struct listener *l)
+{
+	const struct config *cfg = l->cfg;
+	char peer[PEERLEN];
+	enum wait_result w;
+	int fd;
+
+	for (;;) {
+		reap_workers(l);
+		w = next_client(l, &fd, peer, sizeof(peer));
+		if (w == RETRY)
+			continue;
+		if (w == STOP)
+			break;
+		if (l->concurrent) {
+			spawn_worker(l, fd, peer);
+			continue;
+		}
+		/* One-shot: stop listening now, refusing anyone queued. */
+		if (!cfg->keep_open && fd != l->lfd) {
+			close(l->lfd);
+			l->lfd = -1;
+		}
+		l->status = serve(cfg, fd, peer, !cfg->keep_open, &l->log);
+		l->served++;
+		if (fd != l->lfd)
+			close(fd);
+		if (!cfg->keep_open || sig_pending() != 0)
+			break;
+	}
 }
 
 int
 run_listen(const struct config *cfg)
 {
 	struct sockaddr_storage bound;
-	char err[ERRLEN], peer[ADDR_TEXTLEN + 16], text[ADDR_TEXTLEN];
-	int lfd, fd, port, status = 0, served = 0;
+	struct listener l;
+	char err[ERRLEN], text[ADDR_TEXTLEN];
 
-	lfd = sock_listen(cfg, &bound, err, sizeof(err));
-	if (lfd == -1) {
+	memset(&l, 0, sizeof(l));
+	l.cfg = cfg;
+	l.concurrent = cfg->keep_open && has_exec(cfg) && !cfg->udp;
+	if (tlog_open(&l.log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
+	    err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return EXIT_NET;
+	}
+	if (cfg->keep_open && has_exec(cfg) &&
+	    (l.workers = calloc((size_t)cfg->max_conns,
+	    sizeof(*l.workers))) == NULL) {
+		log_error("allocate worker table: %s", strerror(errno));
+		tlog_close(&l.log);
+		return EXIT_NET;
+	}
+	memset(&bound, 0, sizeof(bound));
+	if (cfg->unix_socket) {
+		l.lfd = unix_listen(cfg, &l.unix_made, err, sizeof(err));
+		bound.ss_family = AF_UNIX;
+	} else
+		l.lfd = sock_listen(cfg, &bound, err, sizeof(err));
+	if (l.lfd == -1) {
 		if (err[0] != '\0')
 			log_error("%s", err);
 		else
 			log_error("listen on %s port %d: %s",
 			    cfg->host != NULL ? cfg->host : "any", cfg->port,
 			    strerror(errno));
-		return EXIT_NET;
+		l.status = EXIT_NET;
+		goto out;
 	}
 	log_listening(cfg, &bound);
 	/* The real port, also when -l 0 let the system choose. */
-	addr_numeric((struct sockaddr *)&bound, sizeof(bound), text, &port);
-	for (;;) {
-		fd = next_client(cfg, lfd, port, served, &status, peer,
-		    sizeof(peer));
-		if (fd == -1)
-			break;
-		/* One-shot: stop listening now, refusing anyone queued. */
-		if (!cfg->keep_open && fd != lfd) {
-			close(lfd);
-			lfd = -1;
-		}
-		status = serve(cfg, fd, peer, !cfg->keep_open);
-		served++;
-		if (fd != lfd)
-			close(fd);
-		if (!cfg->keep_open || sig_pending() != 0)
-			break;
-	}
-	if (lfd != -1)
-		close(lfd);
-	return status;
+	if (!cfg->unix_socket)
+		addr_numeric((struct sockaddr *)&bound, sizeof(bound), text,
+		    &l.port);
+	if (cfg->broker)
+		l.status = broker_run(cfg, l.lfd, &l.log);
+	else
+		accept_loop(&l);
+out:
+	if (l.lfd != -1)
+		close(l.lfd);
+	/* Every exit path, signals included, gets here: remove the file. */
+	unix_remove(&l.unix_made);
+	stop_workers(&l);
+	free(l.workers);
+	if (l.log.error != 0)
+		log_error("write to traffic log: %s", strerror(l.log.error));
+	tlog_close(&l.log);
+	return l.status;
 }

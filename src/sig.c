@@ -7,19 +7,23 @@
 
 #include "sig.h"
 
-/* The one file-scope variable: only a signal handler may set it. */
+/* The only file-scope variables: only signal handlers set them. */
 static volatile sig_atomic_t caught;
+static volatile sig_atomic_t child_exited;
 
 static void
 on_signal(int signo)
 {
-	caught = signo;
+	if (signo == SIGCHLD)
+		child_exited = 1;
+	else
+		caught = signo;
 }
 
 int
 sig_install(void)
 {
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
 	struct sigaction sa;
 	size_t i;
 
@@ -39,6 +43,15 @@ int
 sig_pending(void)
 {
 	return caught;
+}
+
+bool
+sig_child_exited(void)
+{
+	if (child_exited == 0)
+		return false;
+	child_exited = 0;
+	return true;
 }
 
 void

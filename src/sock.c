@@ -139,11 +139,11 @@ set_options(int fd, int family, const struct config *cfg, char *err,
 
 /*
  * Waits until fd has events, at most timeout_ms (NO_LIMIT: forever).
- * Returns 1 when ready, or -1 with errno ETIMEDOUT or EINTR (a
- * terminating signal is pending).
+ * Returns 1 when ready, or -1 with errno ETIMEDOUT, or EINTR when a
+ * terminating signal is pending or, with wake_on_child, a child ended.
  */
 static int
-wait_fd(int fd, short events, long timeout_ms)
+wait_fd(int fd, short events, long timeout_ms, bool wake_on_child)
 {
 	long long deadline = timeout_ms == NO_LIMIT ? -1 :
 	    clock_ms() + timeout_ms;
@@ -153,7 +153,8 @@ wait_fd(int fd, short events, long timeout_ms)
 	pfd.fd = fd;
 	pfd.events = events;
 	for (;;) {
-		if (sig_pending() != 0) {
+		if (sig_pending() != 0 ||
+		    (wake_on_child && sig_child_exited())) {
 			errno = EINTR;
 			return -1;
 		}
@@ -254,7 +255,7 @@ sock_connect(const struct config *cfg, const struct addrinfo *ai, char *err,
 		return fd;
 	if (errno != EINPROGRESS && errno != EINTR)
 		goto fail;
-	if (wait_fd(fd, POLLOUT, cfg->wait_ms) == -1)
+	if (wait_fd(fd, POLLOUT, cfg->wait_ms, false) == -1)
 		goto fail;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 		goto fail;
@@ -388,7 +389,7 @@ sock_accept(const struct config *cfg, int lfd, long timeout_ms,
 
 	err[0] = '\0';
 	for (;;) {
-		if (wait_fd(lfd, POLLIN, timeout_ms) == -1)
+		if (wait_fd(lfd, POLLIN, timeout_ms, true) == -1)
 			return -1;
 		*peerlen = sizeof(*peer);
 		fd = accept(lfd, (struct sockaddr *)peer, peerlen);
@@ -408,21 +409,28 @@ sock_accept(const struct config *cfg, int lfd, long timeout_ms,
 }
 
 int
-sock_udp_lock(int fd, long timeout_ms, struct sockaddr_storage *peer,
+sock_udp_peek(int fd, long timeout_ms, struct sockaddr_storage *peer,
     socklen_t *peerlen)
 {
 	unsigned char byte;
 
 	for (;;) {
-		if (wait_fd(fd, POLLIN, timeout_ms) == -1)
+		if (wait_fd(fd, POLLIN, timeout_ms, true) == -1)
 			return -1;
 		*peerlen = sizeof(*peer);
 		/* Peek: the datagram itself is data for the pump. */
 		if (recvfrom(fd, &byte, sizeof(byte), MSG_PEEK,
 		    (struct sockaddr *)peer, peerlen) != -1)
-			break;
+			return 0;
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
 	}
-	return connect(fd, (struct sockaddr *)peer, *peerlen);
+}
+
+void
+sock_udp_drop(int fd)
+{
+	unsigned char byte;
+
+	(void)recv(fd, &byte, sizeof(byte), 0);
 }

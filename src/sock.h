@@ -37,18 +37,23 @@ int	sock_listen(const struct config *cfg, struct sockaddr_storage *bound,
 /*
  * Accepts one connection on lfd, waiting at most timeout_ms (NO_LIMIT:
  * forever), with cfg's socket options applied.  The peer's address goes
- * to *peer and *peerlen.
+ * to *peer and *peerlen.  Also returns -1 with errno EINTR when a child
+ * ended (see sig_child_exited), so the caller can reap it.
  */
 int	sock_accept(const struct config *cfg, int lfd, long timeout_ms,
 	    struct sockaddr_storage *peer, socklen_t *peerlen, char *err,
 	    size_t errlen);
 
 /*
- * Waits at most timeout_ms for the first datagram on the bound UDP socket
- * fd, then connects fd to its sender, so the socket talks to that peer
- * only.  The datagram stays queued for the pump.
+ * Waits at most timeout_ms for a datagram on the bound socket fd and
+ * tells its sender, leaving the datagram queued for the pump.  The caller
+ * then connect()s fd to the sender to talk to that peer only.  Also
+ * returns -1 with errno EINTR when a child ended (see sig_child_exited).
  */
-int	sock_udp_lock(int fd, long timeout_ms, struct sockaddr_storage *peer,
+int	sock_udp_peek(int fd, long timeout_ms, struct sockaddr_storage *peer,
 	    socklen_t *peerlen);
+
+/* Discards the next datagram on fd (one from a refused sender). */
+void	sock_udp_drop(int fd);
 
 #endif

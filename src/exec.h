@@ -1,0 +1,38 @@
+/* exec.h -- -e/-c: run a program with the connection as its stdin/stdout. */
+#ifndef SOCKCAT_EXEC_H
+#define SOCKCAT_EXEC_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "cli.h"
+
+/* A running child and our ends of its stdin and stdout pipes. */
+struct exec_child {
+	pid_t	pid;
+	int	to_child;	/* write end: the child's stdin */
+	int	from_child;	/* read end: the child's stdout */
+};
+
+/*
+ * Starts cfg's -e program (argv split on blanks, searched in PATH, no
+ * shell) or -c command (/bin/sh -c) with pipes as its stdin and stdout;
+ * stderr stays ours.  The child gets nothing else of ours: every other
+ * descriptor is closed, signal dispositions are reset, and its
+ * environment gains SOCKCAT_REMOTE_ADDR, SOCKCAT_REMOTE_PORT,
+ * SOCKCAT_LOCAL_ADDR, SOCKCAT_LOCAL_PORT and SOCKCAT_PROTO, and the same
+ * as NCAT_*, describing net_fd.  Our pipe ends are close-on-exec.
+ * Returns 0, or -1 with a reason in err.
+ */
+int	exec_start(const struct config *cfg, int net_fd,
+	    struct exec_child *child, char *err, size_t errlen);
+
+/*
+ * Closes our pipe ends (if still open) and waits for the child.  If a
+ * terminating signal arrives meanwhile, passes SIGTERM on to the child.
+ * Returns its exit status, or 128+N if signal N killed it.
+ */
+int	exec_wait(struct exec_child *child);
+
+#endif

@@ -1,0 +1,330 @@
+/* scan.c -- -z: probe ports for listeners, many at once, report in order. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "log.h"
+#include "scan.h"
+#include "sig.h"
+
+/* Probes in flight at once: fast, yet far below any descriptor limit. */
+#define IN_FLIGHT	64
+
+/* How long a UDP probe waits for a refusal when -w is not given. */
+#define UDP_WAIT_MS	1000
+
+enum state { WAITING, RUNNING, OPEN, CLOSED };
+
+struct probe {
+	int			 port;
+	enum state		 state;
+	int			 fd;
+	int			 error;		/* why CLOSED */
+	const struct addrinfo	*ai;		/* the address being tried */
+	long long		 deadline;	/* -1: none */
+};
+
+struct scan {
+	const struct config	*cfg;
+	struct addrinfo		*addrs;
+	struct probe		*probes;
+	size_t			 count;
+	size_t			 next_start;	/* first WAITING probe */
+	size_t			 next_print;	/* first probe not reported */
+	int			 running;
+	int			 open;
+	long long		 next_allowed;	/* -i: next start time */
+};
+
+/* A random 64-bit seed for -r from /dev/urandom, or the clock. */
+static unsigned long long
+seed(void)
+{
+	unsigned long long s = 0;
+	int fd;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) != -1) {
+		if (read(fd, &s, sizeof(s)) != (ssize_t)sizeof(s))
+			s = 0;
+		close(fd);
+	}
+	if (s == 0)
+		s = (unsigned long long)clock_ms() * 2654435761ULL + 1;
+	return s;
+}
+
+/* -r: Fisher-Yates shuffle with xorshift64; unbiased enough for ports. */
+static void
+shuffle(struct probe *p, size_t n)
+{
+	unsigned long long x = seed();
+	struct probe t;
+	size_t i, j;
+
+	for (i = n; i > 1; i--) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = (size_t)(x % i);
+		t = p[i - 1];
+		p[i - 1] = p[j];
+		p[j] = t;
+	}
+}
+
+static void
+set_port(struct sockaddr *sa, int port)
+{
+	if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)sa)->sin6_port =
+		    htons((unsigned short)port);
+	else
+		((struct sockaddr_in *)(void *)sa)->sin_port =
+		    htons((unsigned short)port);
+}
+
+static void
+finish(struct scan *s, struct probe *p, enum state st, int error)
+{
+	if (p->fd != -1) {
+		close(p->fd);
+		p->fd = -1;
+		s->running--;
+	}
+	p->state = st;
+	p->error = error;
+	if (st == OPEN)
+		s->open++;
+}
+
+/* Starts (or restarts on the next address) the connect of probe p. */
+static void
+start(struct scan *s, struct probe *p)
+{
+	const struct config *cfg = s->cfg;
+	struct sockaddr_storage ss;
+	long wait = cfg->wait_ms;
+	int fd, fl;
+
+	memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
+	set_port((struct sockaddr *)&ss, p->port);
+	if ((fd = socket(p->ai->ai_family, p->ai->ai_socktype,
+	    p->ai->ai_protocol)) == -1 ||
+	    (fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		if (fd != -1)
+			close(fd);
+		p->state = CLOSED;
+		p->error = errno;
+		return;
+	}
+	p->fd = fd;
+	p->state = RUNNING;
+	s->running++;
+	if (cfg->udp && wait == NO_LIMIT)
+		wait = UDP_WAIT_MS;
+	p->deadline = wait == NO_LIMIT ? -1 : clock_ms() + wait;
+	if (connect(fd, (struct sockaddr *)&ss, p->ai->ai_addrlen) == -1 &&
+	    errno != EINPROGRESS) {
+		finish(s, p, CLOSED, errno);
+		return;
+	}
+	/* UDP: a datagram provokes the ICMP refusal of a closed port. */
+	if (cfg->udp && send(fd, "X", 1, 0) == -1 && errno != EAGAIN)
+		finish(s, p, errno == ECONNREFUSED ? CLOSED : OPEN, errno);
+}
+
+/* The attempt on p->ai ended with error: try the next address, or stop. */
+static void
+attempt_failed(struct scan *s, struct probe *p, int error)
+{
+	if (p->ai->ai_next != NULL) {
+		close(p->fd);
+		p->fd = -1;
+		s->running--;
+		p->ai = p->ai->ai_next;
+		start(s, p);
+		return;
+	}
+	finish(s, p, CLOSED, error);
+}
+
+static void
+check(struct scan *s, struct probe *p, short revents)
+{
+	socklen_t len = sizeof(int);
+	unsigned char byte;
+	int soerr = 0;
+
+	if (s->cfg->udp) {
+		if (recv(p->fd, &byte, 1, 0) == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				return;
+			if (errno == ECONNREFUSED)
+				attempt_failed(s, p, errno);
+			else
+				finish(s, p, OPEN, 0);
+			return;
+		}
+		finish(s, p, OPEN, 0);	/* it answered */
+		return;
+	}
+	(void)revents;
+	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		soerr = errno;
+	if (soerr == 0)
+		finish(s, p, OPEN, 0);
+	else
+		attempt_failed(s, p, soerr);
+}
+
+static void
+timed_out(struct scan *s, struct probe *p)
+{
+	/* UDP: no refusal in time means open (or filtered), as nc says. */
+	if (s->cfg->udp)
+		finish(s, p, OPEN, 0);
+	else
+		attempt_failed(s, p, ETIMEDOUT);
+}
+
+/* Reports finished probes in order, as far as they go. */
+static void
+report_ready(struct scan *s)
+{
+	const struct config *cfg = s->cfg;
+	struct addrinfo ai;
+	struct sockaddr_storage ss;
+
+	while (s->next_print < s->count &&
+	    (s->probes[s->next_print].state == OPEN ||
+	    s->probes[s->next_print].state == CLOSED)) {
+		struct probe *p = &s->probes[s->next_print++];
+
+		ai = *p->ai;
+		memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
+		set_port((struct sockaddr *)&ss, p->port);
+		ai.ai_addr = (struct sockaddr *)&ss;
+		if (p->state == OPEN)
+			log_connected(cfg, &ai);
+		/* netcat-traditional hides refusals of a range below -vv. */
+		else if (s->count == 1 || cfg->verbose >= 2)
+			log_connect_failed(cfg, &ai, p->error);
+	}
+}
+
+static int
+poll_round(struct scan *s, struct pollfd *pfd, size_t *who)
+{
+	long long now = clock_ms(), d = -1;
+	size_t i, n = 0;
+	int rc;
+
+	for (i = s->next_print; i < s->count; i++) {
+		struct probe *p = &s->probes[i];
+
+		if (p->state != RUNNING)
+			continue;
+		if (p->deadline >= 0 && p->deadline <= now) {
+			timed_out(s, p);
+			continue;
+		}
+		if (p->state != RUNNING)
+			continue;
+		if (p->deadline >= 0 && (d < 0 || p->deadline < d))
+			d = p->deadline;
+		pfd[n].fd = p->fd;
+		pfd[n].events = s->cfg->udp ? POLLIN : POLLOUT;
+		who[n++] = i;
+	}
+	if (s->next_start < s->count && s->next_allowed > now &&
+	    (d < 0 || s->next_allowed < d))
+		d = s->next_allowed;
+	if (n == 0 && d < 0)
+		return 0;
+	rc = poll(pfd, (nfds_t)n, clock_until(d));
+	if (rc == -1)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	for (i = 0; i < n; i++)
+		if (pfd[i].revents != 0 && s->probes[who[i]].state == RUNNING)
+			check(s, &s->probes[who[i]], pfd[i].revents);
+	return 0;
+}
+
+static int
+scan_loop(struct scan *s)
+{
+	const struct config *cfg = s->cfg;
+	int limit = cfg->interval_ms > 0 ? 1 : IN_FLIGHT;
+	struct pollfd pfd[IN_FLIGHT];
+	size_t who[IN_FLIGHT];
+
+	while (s->next_print < s->count) {
+		if (sig_pending() != 0)
+			return -1;
+		while (s->next_start < s->count && s->running < limit &&
+		    clock_ms() >= s->next_allowed) {
+			start(s, &s->probes[s->next_start++]);
+			if (cfg->interval_ms > 0)
+				s->next_allowed = clock_ms() + cfg->interval_ms;
+		}
+		report_ready(s);
+		if (s->next_print == s->count)
+			break;
+		if (poll_round(s, pfd, who) == -1) {
+			log_error("poll: %s", strerror(errno));
+			return -1;
+		}
+		report_ready(s);
+	}
+	return 0;
+}
+
+int
+run_scan(const struct config *cfg)
+{
+	struct scan s;
+	char err[512];
+	size_t i;
+	int status;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	if (addr_resolve(cfg, cfg->host, 0, AF_UNSPEC, false, &s.addrs, err,
+	    sizeof(err), &status) == -1) {
+		log_error("%s", err);
+		return status;
+	}
+	s.count = cfg->ports.count;
+	if ((s.probes = calloc(s.count, sizeof(*s.probes))) == NULL) {
+		log_error("allocate probes: %s", strerror(errno));
+		freeaddrinfo(s.addrs);
+		return EXIT_NET;
+	}
+	for (i = 0; i < s.count; i++) {
+		s.probes[i].port = cfg->ports.ports[i];
+		s.probes[i].fd = -1;
+		s.probes[i].ai = s.addrs;
+	}
+	if (cfg->random_port)
+		shuffle(s.probes, s.count);
+	status = scan_loop(&s) == 0 && s.open > 0 ? 0 : EXIT_NET;
+	for (i = 0; i < s.count; i++)
+		if (s.probes[i].fd != -1)
+			close(s.probes[i].fd);
+	log_summary(cfg, 0, 0);
+	free(s.probes);
+	freeaddrinfo(s.addrs);
+	return status;
+}

@@ -1,0 +1,17 @@
+/* scan.h -- -z: probe ports for listeners, many at once, report in order. */
+#ifndef SOCKCAT_SCAN_H
+#define SOCKCAT_SCAN_H
+
+#include "cli.h"
+
+/*
+ * Probes cfg->ports on cfg->host (every address it resolves to, in
+ * order) with non-blocking connects, up to 64 at a time (one at a time
+ * with -i, which spaces them), each bounded by -w.  UDP sends one probe
+ * datagram and counts a port closed only on an ICMP refusal.  Prints the
+ * -v lines in the order of the ports (the shuffled order with -r).
+ * Returns 0 if at least one port is open, else EXIT_NET.
+ */
+int	run_scan(const struct config *cfg);
+
+#endif
