@@ -1,0 +1,257 @@
+bats_require_minimum_version 1.5.0
+load helpers/common
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# acl.bats -- access control of listeners: --allow, --deny, --allowfile and
+# --denyfile with addresses and CIDR blocks, IPv4 and IPv6 on a dual-stack
+# listener; a refused client is closed at once with a -v note, before any
+# program runs, and a one-shot listener goes on waiting for an allowed one;
+# a UDP listener drops a refused sender's datagrams; bad entries and a
+# missing -l are usage errors. Clients come from 127.0.0.1, 127.0.0.2 (any
+# 127/8 address is loopback on Linux) and ::1.
+
+# start_listener NAME ARGS...: run `sockcat -v -n ARGS... 0` as job NAME and
+# set PORT from its listening line.
+start_listener() {
+	local name=$1
+	shift
+	bg "$name" "$SOCKCAT" -v -n "$@" 0
+	PORT=$(listen_port "$name")
+}
+
+# refused_note ADDR CPORT: the -v line for a refused client.
+refused_note() {
+	printf 'sockcat: refused connection from %s port %s: not allowed by --allow/--deny\n' "$1" "$2"
+}
+
+# admitted HOST TEXT: peer.py connects from HOST, sends TEXT, half-closes and
+# reads to EOF; it must succeed. Sets CPORT to its port.
+admitted() {
+	run --separate-stderr timeout 15 python3 "$PEER" client-halfclose \
+	    --host "$1" --port "$PORT" --send "$2" --timeout 10 \
+	    --port-file "$T/client.port"
+	[ "$status" -eq 0 ]
+	CPORT=$(<"$T/client.port")
+}
+
+# refused HOST: peer.py connects from HOST, sends nothing and must see the
+# connection end, with nothing received, well before its 5 s watchdog.
+# Sets CPORT to its port.
+refused() {
+	rm -f "$T/client.port" "$T/client.save"
+	run --separate-stderr timeout 15 python3 "$PEER" client-hold \
+	    --host "$1" --port "$PORT" --timeout 5 \
+	    --port-file "$T/client.port" --save "$T/client.save"
+	# Status 1 would be a reset: also "closed at once". 3 is the watchdog.
+	[ "$status" -eq 0 ] || [ "$status" -eq 1 ]
+	[ ! -s "$T/client.save" ]
+	CPORT=$(<"$T/client.port")
+}
+
+# sc_from SRC TEXT: a sockcat client bound to source address SRC sends TEXT
+# to 127.0.0.1 PORT and reads to EOF (status in $status).
+sc_from() {
+	# shellcheck disable=SC2016  # the inner shell expands them
+	run --separate-stderr bash -c \
+	    'printf "%s" "$3" | timeout 10 "$SOCKCAT" -s "$1" 127.0.0.1 "$2"' \
+	    _ "$1" "$PORT" "$2"
+}
+
+# note_count NAME: number of refused notes in NAME's stderr.
+note_count() {
+	grep -c 'not allowed by --allow/--deny$' "$T/$1.err" || true
+}
+
+@test "--allow 127.0.0.1 admits a client from 127.0.0.1 and passes its data" {
+	start_listener lst -l --allow 127.0.0.1
+	admitted 127.0.0.1 "welcome"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = welcome ]
+	grep -qxF "connect to [127.0.0.1] from (UNKNOWN) [127.0.0.1] $CPORT" "$T/lst.err"
+	[ "$(note_count lst)" -eq 0 ]
+}
+
+@test "--deny 127.0.0.1 closes that client at once with a -v note, and writes nothing to stdout" {
+	start_listener lst -l --deny 127.0.0.1
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	grep -qxF "$(refused_note 127.0.0.1 "$CPORT")" "$T/lst.err"
+	[ "$(grep -c '^connect to' "$T/lst.err")" -eq 0 ]
+	[ ! -s "$T/lst.out" ]
+}
+
+@test "a one-shot listener keeps waiting after a refused client, then serves an allowed client over ::1" {
+	start_listener lst -l --deny 127.0.0.1
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	running lst
+	admitted ::1 "over IPv6"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = "over IPv6" ]
+	grep -qxF "connect to [::1] from (UNKNOWN) [::1] $CPORT" "$T/lst.err"
+	[ "$(note_count lst)" -eq 1 ]
+}
+
+@test "--allow 127.0.0.0/8 admits a client from 127.0.0.2" {
+	start_listener lst -l --allow 127.0.0.0/8
+	sc_from 127.0.0.2 "from .2"
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = "from .2" ]
+	grep -q '^connect to \[127\.0\.0\.1\] from (UNKNOWN) \[127\.0\.0\.2\] [0-9]*$' "$T/lst.err"
+}
+
+@test "--allow 127.0.0.1 refuses a client from 127.0.0.2 and admits 127.0.0.1" {
+	start_listener lst -l --allow 127.0.0.1
+	sc_from 127.0.0.2 "from .2"
+	wait_for 5 file_has "$T/lst.err" "refused connection from 127.0.0.2 port "
+	running lst
+	sc_from 127.0.0.1 "from .1"
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = "from .1" ]
+}
+
+@test "--deny 127.0.0.0/8 wins over --allow 127.0.0.1" {
+	start_listener lst -l --allow 127.0.0.1,::1 --deny 127.0.0.0/8
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	grep -qxF "$(refused_note 127.0.0.1 "$CPORT")" "$T/lst.err"
+	[ ! -s "$T/lst.out" ]
+	admitted ::1 "six"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = six ]
+}
+
+@test "--allow ::1 refuses an IPv4 client of the dual-stack listener" {
+	start_listener lst -l --allow ::1
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	grep -qxF "$(refused_note 127.0.0.1 "$CPORT")" "$T/lst.err"
+	admitted ::1 "six"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = six ]
+}
+
+@test "--allowfile takes entries on several lines and skips comments and blank lines" {
+	printf '# trusted hosts\n\n   \n10.0.0.0/8 192.0.2.1, 127.0.0.2  # lab\n\t2001:db8::/32\n# 127.0.0.1\n' >"$T/allow"
+	start_listener lst -l --allowfile "$T/allow"
+	sc_from 127.0.0.1 "from .1"
+	wait_for 5 file_has "$T/lst.err" "refused connection from 127.0.0.1 port "
+	sc_from 127.0.0.2 "from .2"
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = "from .2" ]
+	[ "$(note_count lst)" -eq 1 ]
+}
+
+@test "--denyfile refuses the addresses it lists and admits others" {
+	printf '# blocked\n\n127.0.0.1/32\n' >"$T/deny"
+	start_listener lst -l --denyfile "$T/deny"
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	grep -qxF "$(refused_note 127.0.0.1 "$CPORT")" "$T/lst.err"
+	sc_from 127.0.0.2 "from .2"
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = "from .2" ]
+}
+
+@test "bad entries are usage errors (exit 2) that name the entry" {
+	run --separate-stderr sc -v -l --allow 10.0.0.0/33 0 </dev/null
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = 'sockcat: invalid address block "10.0.0.0/33": prefix must be 0-32' ]
+
+	run --separate-stderr sc -v -l --deny 300.1.1.1 0 </dev/null
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = 'sockcat: invalid address "300.1.1.1": expected an IPv4 or IPv6 address, optionally /PREFIX' ]
+
+	run --separate-stderr sc -v -l --allow 127.0.0.1,bogus 0 </dev/null
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = 'sockcat: invalid address "bogus": expected an IPv4 or IPv6 address, optionally /PREFIX' ]
+
+	printf '# ok\n127.0.0.1\n::1/129\n' >"$T/deny"
+	run --separate-stderr sc -v -l --denyfile "$T/deny" 0 </dev/null
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ $stderr == sockcat:*'"::1/129": prefix must be 0-128' ]]
+}
+
+@test "an address list file that cannot be opened is a usage error (exit 2)" {
+	run --separate-stderr sc -l --allowfile "$T/missing" 0 </dev/null
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = "sockcat: open address list $T/missing: No such file or directory" ]
+}
+
+@test "--allow, --deny, --allowfile and --denyfile without -l are usage errors (exit 2)" {
+	printf '127.0.0.1\n' >"$T/list"
+	local opt
+	for opt in --allow --deny; do
+		run --separate-stderr sc "$opt" 127.0.0.1 127.0.0.1 9 </dev/null
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "$stderr" = "sockcat: options --allow/--deny/--allowfile/--denyfile need -l" ]
+	done
+	for opt in --allowfile --denyfile; do
+		run --separate-stderr sc "$opt" "$T/list" 127.0.0.1 9 </dev/null
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[[ $stderr == *"need -l" ]]
+	done
+}
+
+@test "a refused client never reaches the -c program; an allowed one does" {
+	start_listener lst -l --deny 127.0.0.1 -c "echo ran >'$T/ran'"
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	# Give a wrongly started program time to write its file.
+	sleep 0.3
+	[ ! -e "$T/ran" ]
+	running lst
+	admitted ::1 "hello"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/ran")" = ran ]
+}
+
+@test "a UDP listener drops the datagram of a refused sender" {
+	start_listener lst -u -l -w 3 --deny 127.0.0.1
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host 127.0.0.1 --port "$PORT" --data 'dropped\n' \
+	    --port-file "$T/snd.port"
+	[ "$status" -eq 0 ]
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	grep -qxF "$(refused_note 127.0.0.1 "$(<"$T/snd.port")")" "$T/lst.err"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 1 ]
+	[ ! -s "$T/lst.out" ]
+	[ "$(tail -n 1 "$T/lst.err")" = "sockcat: no connection on port $PORT within -w 3000 ms" ]
+}
+
+@test "a UDP listener that dropped a refused sender takes the next allowed one" {
+	start_listener lst -u -l -W 1 --deny 127.0.0.1
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host 127.0.0.1 --port "$PORT" --data 'dropped\n'
+	[ "$status" -eq 0 ]
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host ::1 --port "$PORT" --data 'kept\n' --port-file "$T/snd.port"
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = kept ]
+	grep -qxF "connect to [::1] from (UNKNOWN) [::1] $(<"$T/snd.port")" "$T/lst.err"
+}

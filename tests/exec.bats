@@ -1,0 +1,437 @@
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+# exec.bats -- -e PROG and -c CMD: the program talks to the peer through
+# pipes, in listen and connect mode; half-close in both directions; its
+# environment and descriptors; exit status; -k workers, --max-conns, SIGTERM
+# and reaping; -o on an exec session. The programs are small /bin/sh scripts.
+
+teardown() {
+	# A child that a broken sockcat left behind (the SIGTERM test) is ours
+	# too: it wrote its PID and runs a sleep of a length nothing else uses.
+	local pid
+	if [[ -f $T/child.pid ]]; then
+		while read -r pid; do
+			[[ $pid =~ ^[0-9]+$ ]] || continue
+			if [[ $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") == "sleep 29.5 " ]]; then
+				kill -KILL "$pid" 2>/dev/null || true
+			fi
+		done <"$T/child.pid"
+	fi
+	common_teardown
+}
+
+# start_listener NAME ARGS...: run `sockcat -n -v ARGS...` as job NAME and
+# set PORT from its listening line.
+start_listener() {
+	local name=$1
+	shift
+	bg "$name" "$SOCKCAT" -n -v "$@"
+	PORT=$(listen_port "$name")
+}
+
+# client TEXT: a sockcat client sends TEXT to PORT and half-closes; run's
+# status, output and stderr are its own.
+client() {
+	run --separate-stderr bash -c \
+	    'printf "%s" "$1" | timeout 10 "$SOCKCAT" -n 127.0.0.1 "$2"' \
+	    _ "$1" "$PORT"
+}
+
+# script NAME BODY: write BODY as the /bin/sh script $T/NAME.
+script() {
+	printf '#!/bin/sh\n%s\n' "$2" >"$T/$1"
+	chmod +x "$T/$1"
+}
+
+# same_bytes TEXT FILE: FILE holds exactly TEXT.
+same_bytes() {
+	printf '%s' "$1" | cmp - "$2"
+}
+
+# accept_port NAME: the client port in NAME's -v accept line.
+accept_port() {
+	local re='^connect to \[127\.0\.0\.1\] from \(UNKNOWN\) \[127\.0\.0\.1\] ([0-9]+)$' line
+	while IFS= read -r line; do
+		if [[ $line =~ $re ]]; then
+			printf '%s\n' "${BASH_REMATCH[1]}"
+			return 0
+		fi
+	done <"$T/$1.err"
+	return 1
+}
+
+# accepted NAME N: NAME's stderr holds at least N accept lines.
+accepted() {
+	(($(grep -c '^connect to \[' "$T/$1.err") >= $2))
+}
+
+# no_children PID: PID has no child processes, not even zombies.
+no_children() {
+	[[ -z $(ps --ppid "$1" -o pid=) ]]
+}
+
+# gone PID: no such process, or only a zombie left for init to reap.
+gone() {
+	local stat
+	# Not $(<FILE): under bats a missing FILE there fails the test.
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	[[ ${stat%% *} == Z ]]
+}
+
+@test "a listener with -e runs the program for the client: tr answers in upper case" {
+	start_listener lst -l 0 -e 'tr a-z A-Z'
+	client $'hello, exec\n'
+	[ "$status" -eq 0 ]
+	[ "$output" = "HELLO, EXEC" ]
+	[ -z "$stderr" ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ ! -s "$T/lst.out" ]
+}
+
+@test "-c runs the command with /bin/sh: pipes and variables work" {
+	start_listener lst -l 0 -c 'tag=shell; tr a-z A-Z | sed "s/^/$tag: /"'
+	client $'piped\n'
+	[ "$status" -eq 0 ]
+	[ "$output" = "shell: PIPED" ]
+	[ -z "$stderr" ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+@test "-e runs no shell: echo gets \$HOME; as a literal word" {
+	start_listener lst -l 0 -e 'echo $HOME;'
+	client ''
+	[ "$status" -eq 0 ]
+	[ "$output" = '$HOME;' ]
+	[ -z "$stderr" ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+@test "-e splits its argument on blanks into the program's arguments" {
+	script args 'for a; do printf "[%s]\n" "$a"; done'
+	start_listener lst -l 0 -e "$T/args  one	two   three"
+	client ''
+	[ "$status" -eq 0 ]
+	[ "$output" = $'[one]\n[two]\n[three]' ]
+	[ -z "$stderr" ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+@test "connect mode with -c: the command sends a request, closes its output and reads the reply" {
+	bg srv python3 "$PEER" eof-reply --port-file "$T/srv.port" \
+	    --save "$T/srv.save"
+	local sport
+	sport=$(peer_port srv)
+	run --separate-stderr timeout 10 "$SOCKCAT" -n 127.0.0.1 "$sport" \
+	    -c 'printf "request\n"; exec >&-; read -r reply; echo "child got: $reply" >&2' \
+	    </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "child got: got 8 bytes" ]
+	bg_wait srv
+	[ "$BG_STATUS" -eq 0 ]
+	same_bytes $'request\n' "$T/srv.save"
+}
+
+@test "connect mode with -e: the program reads the server's banner to EOF and answers after it" {
+	bg srv python3 "$PEER" banner --hold --text 'banner text\n' \
+	    --port-file "$T/srv.port" --save "$T/srv.save"
+	local sport
+	sport=$(peer_port srv)
+	run --separate-stderr timeout 10 "$SOCKCAT" -n 127.0.0.1 "$sport" \
+	    -e 'tr a-z A-Z' </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	bg_wait srv
+	[ "$BG_STATUS" -eq 0 ]
+	same_bytes $'BANNER TEXT\n' "$T/srv.save"
+}
+
+@test "connect mode gives the program the server's address and port in SOCKCAT_REMOTE_*" {
+	bg srv python3 "$PEER" eof-reply --port-file "$T/srv.port" \
+	    --save "$T/srv.save"
+	local sport
+	sport=$(peer_port srv)
+	# The command reads the server's reply too: see the test of a program
+	# that exits without reading.
+	run --separate-stderr timeout 10 "$SOCKCAT" -n 127.0.0.1 "$sport" \
+	    -c 'echo "$SOCKCAT_REMOTE_ADDR $SOCKCAT_REMOTE_PORT $SOCKCAT_PROTO $NCAT_REMOTE_PORT"; exec >&-; cat >/dev/null' \
+	    </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	bg_wait srv
+	same_bytes "127.0.0.1 $sport TCP $sport"$'\n' "$T/srv.save"
+}
+
+@test "a client that half-closes at once still gets what the program writes after reading EOF" {
+	# The case ncat 7.93 fails: it drops the program's output after EOF.
+	start_listener lst -l 0 -c 'cat; sleep 0.3; echo after-eof'
+	client $'ping\n'
+	[ "$status" -eq 0 ]
+	[ "$output" = $'ping\nafter-eof' ]
+	[ -z "$stderr" ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+@test "the program sees EOF on its stdin when the peer half-closes, and can still answer" {
+	start_listener lst -l 0 -c 'n=$(wc -c); echo "read $n bytes, then end of file"'
+	run --separate-stderr timeout 20 python3 "$PEER" client-halfclose \
+	    --port "$PORT" --send 'abcde' --save "$T/client.save"
+	[ "$status" -eq 0 ]
+	same_bytes $'read 5 bytes, then end of file\n' "$T/client.save"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+@test "the program closing its stdout sends FIN while the program keeps running" {
+	# The child says bye, closes stdout, then waits for the test's word.
+	script closer "echo \$\$ >'$T/closer.pid'
+echo bye
+exec >&-
+n=0
+while [ ! -e '$T/release' ] && [ \$n -lt 200 ]; do sleep 0.05; n=\$((n + 1)); done"
+	start_listener lst -l 0 -e "$T/closer"
+	# client-hold sends nothing and keeps its write side open: only the
+	# listener's FIN can end it.
+	bg cli python3 "$PEER" client-hold --port "$PORT" --save "$T/cli.save"
+	bg_wait cli 5
+	[ "$BG_STATUS" -eq 0 ]
+	same_bytes $'bye\n' "$T/cli.save"
+	# The program is still there: the FIN came from closing its stdout.
+	[ -s "$T/closer.pid" ]
+	run ! gone "$(<"$T/closer.pid")"
+	running lst
+	touch "$T/release"
+	bg_wait lst 5
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+@test "the program's environment describes the connection under SOCKCAT_* and NCAT_* names" {
+	start_listener lst -l 0 -c 'env | grep -E "^(SOCKCAT|NCAT)_(REMOTE_ADDR|REMOTE_PORT|LOCAL_ADDR|LOCAL_PORT|PROTO)=" | LC_ALL=C sort'
+	run --separate-stderr timeout 20 python3 "$PEER" client-halfclose \
+	    --port "$PORT" --send '' --port-file "$T/cli.port" \
+	    --save "$T/cli.save"
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	local cport
+	cport=$(<"$T/cli.port")
+	# The port in the -v accept line is the client's port, too.
+	[ "$(accept_port lst)" = "$cport" ]
+	same_bytes "NCAT_LOCAL_ADDR=127.0.0.1
+NCAT_LOCAL_PORT=$PORT
+NCAT_PROTO=TCP
+NCAT_REMOTE_ADDR=127.0.0.1
+NCAT_REMOTE_PORT=$cport
+SOCKCAT_LOCAL_ADDR=127.0.0.1
+SOCKCAT_LOCAL_PORT=$PORT
+SOCKCAT_PROTO=TCP
+SOCKCAT_REMOTE_ADDR=127.0.0.1
+SOCKCAT_REMOTE_PORT=$cport
+" "$T/cli.save"
+}
+
+@test "a UDP listener's program gets SOCKCAT_PROTO=UDP and the sender's address" {
+	start_listener lst -u -l 0 -c 'echo "$SOCKCAT_PROTO $NCAT_PROTO $SOCKCAT_REMOTE_ADDR $SOCKCAT_REMOTE_PORT $SOCKCAT_LOCAL_PORT"'
+	run --separate-stderr timeout 20 python3 "$PEER" udp-send \
+	    --port "$PORT" --data 'ping\n' --reply-wait 5 --replies 1 \
+	    --port-file "$T/cli.port" --save "$T/cli.save"
+	[ "$status" -eq 0 ]
+	same_bytes "UDP UDP 127.0.0.1 $(<"$T/cli.port") $PORT"$'\n' "$T/cli.save"
+}
+
+@test "the program has no descriptors but 0, 1 and 2" {
+	# ls is a child of the shell: it lists the shell's descriptors, not its
+	# own directory handle.
+	start_listener lst -l 0 -c 'ls /proc/$$/fd; exit 0'
+	client ''
+	[ "$status" -eq 0 ]
+	[ "$output" = $'0\n1\n2' ]
+	[ -z "$stderr" ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+@test "with -k the second client's program does not get the first client's socket" {
+	start_listener lst -k -l 0 -c 'ls /proc/$$/fd; cat'
+	pipe_open first
+	bg first "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	wait_for 10 file_has "$T/first.out" 2
+	same_bytes $'0\n1\n2\n' "$T/first.out"
+	# The first session is still open while the second client comes.
+	client $'second\n'
+	[ "$status" -eq 0 ]
+	[ "$output" = $'0\n1\n2\nsecond' ]
+	[ -z "$stderr" ]
+	running first
+	pipe_write first $'first\n'
+	wait_for 10 file_has "$T/first.out" first
+	pipe_close first
+	bg_wait first
+	[ "$BG_STATUS" -eq 0 ]
+	same_bytes $'0\n1\n2\nfirst\n' "$T/first.out"
+}
+
+@test "a one-shot listener exits with the program's exit status" {
+	start_listener lst -l 0 -c 'echo done; exit 3'
+	client ''
+	[ "$status" -eq 0 ]
+	[ "$output" = 'done' ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 3 ]
+}
+
+@test "a one-shot listener whose program is killed by a signal exits 128 plus its number" {
+	start_listener lst -l 0 -c 'echo dying; kill -USR1 $$'
+	client ''
+	[ "$status" -eq 0 ]
+	[ "$output" = dying ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq $((128 + 10)) ]
+}
+
+@test "connect mode exits with the program's exit status, and 128+N for signal N" {
+	bg srv python3 "$PEER" silent --port-file "$T/srv.port"
+	run --separate-stderr timeout 10 "$SOCKCAT" -n 127.0.0.1 \
+	    "$(peer_port srv)" -c 'exit 3' </dev/null
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	bg srv2 python3 "$PEER" silent --port-file "$T/srv2.port"
+	run --separate-stderr timeout 10 "$SOCKCAT" -n 127.0.0.1 \
+	    "$(peer_port srv2)" -c 'kill -USR2 $$' </dev/null
+	[ "$status" -eq $((128 + 12)) ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
+
+@test "data arriving after the program exited 0 without reading does not change the exit status" {
+	# The program's status is sockcat's status in a single session. Data
+	# for a program that has gone cannot be delivered and is not a failure
+	# of sockcat's stdout.
+	start_listener lst -l 0 -c 'echo bye; exit 0'
+	pipe_open cli
+	bg cli "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	# bye and the FIN that follows the program's exit have arrived.
+	wait_for 10 file_has "$T/cli.out" bye
+	pipe_write cli $'late data\n'
+	pipe_close cli
+	bg_wait cli
+	[ "$BG_STATUS" -eq 0 ]
+	same_bytes $'bye\n' "$T/cli.out"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	run ! grep -F 'Broken pipe' "$T/lst.err"
+	[ "$(wc -l <"$T/lst.err")" -eq 2 ]
+}
+
+@test "connect mode with a missing program exits 127 and says so" {
+	bg srv python3 "$PEER" silent --port-file "$T/srv.port"
+	run -127 --separate-stderr timeout 10 "$SOCKCAT" -n 127.0.0.1 \
+	    "$(peer_port srv)" -e 'no-such-program-for-sockcat arg' </dev/null
+	[ "$status" -eq 127 ]
+	[ -z "$output" ]
+	[ "$stderr" = "sockcat: run no-such-program-for-sockcat: No such file or directory" ]
+}
+
+@test "a listener with a missing program exits 127 and says so" {
+	start_listener lst -l 0 -e "$T/no-such-program"
+	client 'data'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 127 ]
+	grep -qFx "sockcat: run $T/no-such-program: No such file or directory" "$T/lst.err"
+}
+
+@test "-k with -c serves three clients at once and reaps every worker afterwards" {
+	start_listener lst -k -l 0 -c 'sleep 1; echo "answer $SOCKCAT_REMOTE_PORT"'
+	local lpid start elapsed nth
+	lpid=$(bg_cmd_pid lst)
+	_now
+	start=$_NOW
+	for nth in 1 2 3; do
+		bg "c$nth" "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	done
+	for nth in 1 2 3; do
+		bg_wait "c$nth" 10
+		[ "$BG_STATUS" -eq 0 ]
+		grep -qx 'answer [0-9]*' "$T/c$nth.out"
+	done
+	_now
+	elapsed=$((_NOW - start))
+	# One after another would take 3 s.
+	((elapsed < 1800000))
+	# No worker is left over, not even as a zombie.
+	wait_for 5 no_children "$lpid"
+	running lst
+}
+
+@test "--max-conns 1 refuses a second simultaneous client at once, with a -v note, and serves the first" {
+	start_listener lst -k --max-conns 1 -l 0 -e cat
+	local lpid
+	lpid=$(bg_cmd_pid lst)
+	pipe_open first
+	bg first "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	wait_for 10 accepted lst 1
+	# The second client is closed at once: it sees EOF and ends.
+	bg second python3 "$PEER" client-hold --port "$PORT" \
+	    --port-file "$T/second.port" --save "$T/second.save"
+	bg_wait second 3
+	[ "$BG_STATUS" -eq 0 ]
+	[ ! -s "$T/second.save" ]
+	wait_for 5 file_has "$T/lst.err" "(--max-conns)"
+	grep -qFx "sockcat: refused connection from 127.0.0.1 port $(<"$T/second.port"): 1 clients already (--max-conns)" "$T/lst.err"
+	[ "$(grep -c '^connect to \[' "$T/lst.err")" -eq 1 ]
+	# The first client is served as usual.
+	pipe_write first $'served\n'
+	wait_for 10 file_has "$T/first.out" served
+	pipe_close first
+	bg_wait first
+	[ "$BG_STATUS" -eq 0 ]
+	same_bytes $'served\n' "$T/first.out"
+	# Its worker is reaped and the slot is free for the next client.
+	wait_for 5 no_children "$lpid"
+	client $'third\n'
+	[ "$status" -eq 0 ]
+	[ "$output" = third ]
+}
+
+@test "SIGTERM to a -k listener ends its running program too and leaves no orphan" {
+	script child "echo \$\$ >>'$T/child.pid'
+echo ready
+exec sleep 29.5"
+	start_listener lst -k -l 0 -e "$T/child"
+	pipe_open cli
+	bg cli "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	wait_for 10 file_has "$T/cli.out" ready
+	local cpid
+	cpid=$(<"$T/child.pid")
+	run ! gone "$cpid"
+	kill -TERM "$(bg_cmd_pid lst)"
+	bg_wait lst 5
+	[ "$BG_STATUS" -eq 143 ]
+	# Reaped by the time the listener is gone (a moment's grace for a
+	# zombie handed to init).
+	wait_for 1 gone "$cpid"
+}
+
+@test "-o logs an exec session: the program's output appears as > lines" {
+	start_listener lst -l 0 -o "$T/dump" -e 'tr a-z A-Z'
+	client $'hello\n'
+	[ "$status" -eq 0 ]
+	[ "$output" = HELLO ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	same_bytes "< 00000000 68 65 6c 6c 6f 0a                               # hello.
+> 00000000 48 45 4c 4c 4f 0a                               # HELLO.
+" "$T/dump"
+}
