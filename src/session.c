@@ -66,6 +66,23 @@ peer_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
 	snprintf(out, outlen, "%s port %d", text, port);
 }
 
+/*
+ * Reads and drops whatever has already arrived, then closes fd.  Closing
+ * a TCP socket with unread data sends a reset, and a reset can destroy
+ * data the peer has received but not yet read (ours, after --send-only
+ * or -q): drain first, and the close is an orderly FIN.
+ */
+static void
+drain_and_close(int fd)
+{
+	unsigned char scrap[4096];
+	int rounds = 256;	/* at most 1 MiB: never hang here */
+
+	while (rounds-- > 0 && recv(fd, scrap, sizeof(scrap), MSG_DONTWAIT) > 0)
+		;
+	close(fd);
+}
+
 /* The -v and -vv lines and the status that go with a pump result. */
 static int
 report(const struct config *cfg, enum pump_result r,
@@ -250,7 +267,7 @@ run_connect(const struct config *cfg)
 		fd = connect_inet(cfg, peer, sizeof(peer), &status);
 	if (fd != -1) {
 		status = serve(cfg, fd, peer, true, &log);
-		close(fd);
+		drain_and_close(fd);
 	}
 	unix_remove(&made);
 	if (log.error != 0)
@@ -411,7 +428,7 @@ accept_loop(struct listener *l)
 		l->status = serve(cfg, fd, peer, !cfg->keep_open, &l->log);
 		l->served++;
 		if (fd != l->lfd)
-			close(fd);
+			drain_and_close(fd);
 		if (!cfg->keep_open || sig_pending() != 0)
 			break;
 	}
