@@ -375,6 +375,15 @@ session_over(struct pump *p, enum pump_result *why)
 		*why = PUMP_LIMIT;
 		return true;
 	}
+	/*
+	 * UDP has no end of stream; with -e/-c the program's exit is the end
+	 * (its output is all sent, and nobody reads what would come).
+	 */
+	if (p->cfg->udp && p->ends->out_may_close && p->stdin_done &&
+	    p->to_out.len == 0) {
+		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
+		return true;
+	}
 	if (p->cfg->send_only && p->stdin_done) {
 		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
 		return true;

@@ -248,6 +248,18 @@ SOCKCAT_REMOTE_PORT=$cport
 	same_bytes "UDP UDP 127.0.0.1 $(<"$T/cli.port") $PORT"$'\n' "$T/cli.save"
 }
 
+@test "a UDP session with a program ends when the program exits, with its status" {
+	# UDP has no end of stream: the program's exit ends the session.
+	start_listener lst -u -l 0 -c 'read line; echo "got $line"; exit 4'
+	run --separate-stderr timeout 20 python3 "$PEER" udp-send \
+	    --port "$PORT" --data 'hi\n' --reply-wait 5 --replies 1 \
+	    --save "$T/cli.save"
+	[ "$status" -eq 0 ]
+	same_bytes $'got hi\n' "$T/cli.save"
+	bg_wait lst 5
+	[ "$BG_STATUS" -eq 4 ]
+}
+
 @test "the program has no descriptors but 0, 1 and 2" {
 	# ls is a child of the shell: it lists the shell's descriptors, not its
 	# own directory handle.
