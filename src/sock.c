@@ -42,14 +42,27 @@ set_fd_flags(int fd)
 	return 0;
 }
 
-/* Closes fd keeping errno, so the caller still sees the first failure. */
-static void
-close_keep_errno(int fd)
+void
+sock_close_keep_errno(int fd)
 {
 	int saved = errno;
 
 	close(fd);
 	errno = saved;
+}
+
+int
+sock_new(int family, int type, int protocol)
+{
+	int fd;
+
+	if ((fd = socket(family, type, protocol)) == -1)
+		return -1;
+	if (set_fd_flags(fd) == -1) {
+		sock_close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int
@@ -245,10 +258,10 @@ sock_connect(const struct config *cfg, const struct addrinfo *ai, char *err,
 	int fd, soerr = 0;
 
 	err[0] = '\0';
-	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
+	if ((fd = sock_new(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) ==
+	    -1)
 		return -1;
-	if (set_fd_flags(fd) == -1 ||
-	    set_options(fd, ai->ai_family, cfg, err, errlen) == -1 ||
+	if (set_options(fd, ai->ai_family, cfg, err, errlen) == -1 ||
 	    bind_source(fd, ai->ai_family, cfg, err, errlen) == -1)
 		goto fail;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -265,7 +278,7 @@ sock_connect(const struct config *cfg, const struct addrinfo *ai, char *err,
 	}
 	return fd;
 fail:
-	close_keep_errno(fd);
+	sock_close_keep_errno(fd);
 	return -1;
 }
 
@@ -276,11 +289,10 @@ listen_on(const struct config *cfg, const struct sockaddr *sa,
 {
 	int fd;
 
-	if ((fd = socket(sa->sa_family, cfg->udp ? SOCK_DGRAM : SOCK_STREAM,
+	if ((fd = sock_new(sa->sa_family, cfg->udp ? SOCK_DGRAM : SOCK_STREAM,
 	    0)) == -1)
 		return -1;
-	if (set_fd_flags(fd) == -1 ||
-	    set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) == -1)
+	if (set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) == -1)
 		goto fail;
 	if (sa->sa_family == AF_INET6 && v6only != -1 &&
 	    set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only) == -1)
@@ -298,7 +310,7 @@ listen_on(const struct config *cfg, const struct sockaddr *sa,
 		goto fail;
 	return fd;
 fail:
-	close_keep_errno(fd);
+	sock_close_keep_errno(fd);
 	return -1;
 }
 
@@ -337,7 +349,7 @@ done:
 		socklen_t len = sizeof(*bound);
 
 		if (getsockname(fd, (struct sockaddr *)bound, &len) == -1) {
-			close_keep_errno(fd);
+			sock_close_keep_errno(fd);
 			return -1;
 		}
 	}
@@ -374,7 +386,7 @@ sock_listen(const struct config *cfg, struct sockaddr_storage *bound,
 	}
 	len = sizeof(*bound);
 	if (getsockname(fd, (struct sockaddr *)bound, &len) == -1) {
-		close_keep_errno(fd);
+		sock_close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -402,7 +414,7 @@ sock_accept(const struct config *cfg, int lfd, long timeout_ms,
 	}
 	if (set_fd_flags(fd) == -1 ||
 	    set_options(fd, peer->ss_family, cfg, err, errlen) == -1) {
-		close_keep_errno(fd);
+		sock_close_keep_errno(fd);
 		return -1;
 	}
 	return fd;

@@ -20,6 +20,14 @@
  */
 
 /*
+ * A new socket, non-blocking and close-on-exec, or -1 with errno set.
+ */
+int	sock_new(int family, int type, int protocol);
+
+/* Closes fd keeping errno, so the caller still sees the first failure. */
+void	sock_close_keep_errno(int fd);
+
+/*
  * Connects to ai with cfg's socket options and source address/port,
  * waiting at most cfg->wait_ms.
  */

@@ -16,36 +16,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sock.h"
 #include "unixsock.h"
 
-static void
-close_keep_errno(int fd)
-{
-	int saved = errno;
-
-	close(fd);
-	errno = saved;
-}
-
+/* A new Unix socket of cfg's type with -I/-O applied, or -1 and err. */
 static int
-set_fd_flags(int fd)
+new_socket(const struct config *cfg, char *err, size_t errlen)
 {
-	int fl;
+	int fd, v;
 
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    (fl = fcntl(fd, F_GETFD)) == -1 ||
-	    fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == -1)
+	if ((fd = sock_new(AF_UNIX, cfg->udp ? SOCK_DGRAM : SOCK_STREAM, 0)) ==
+	    -1) {
+		snprintf(err, errlen, "create Unix socket: %s",
+		    strerror(errno));
 		return -1;
-	return 0;
-}
-
-/* -I and -O apply to Unix sockets too; the kernel may round them. */
-static void
-set_buffers(int fd, const struct config *cfg)
-{
-	int v;
-
+	}
+	/* -I and -O apply to Unix sockets too; the kernel may round them. */
 	if (cfg->rcvbuf != -1) {
 		v = (int)cfg->rcvbuf;
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
@@ -54,6 +40,7 @@ set_buffers(int fd, const struct config *cfg)
 		v = (int)cfg->sndbuf;
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 	}
+	return fd;
 }
 
 int
@@ -158,15 +145,8 @@ unix_connect(const struct config *cfg, struct unix_file *made, char *err,
 		    strerror(errno));
 		return -1;
 	}
-	if ((fd = socket(AF_UNIX, cfg->udp ? SOCK_DGRAM : SOCK_STREAM, 0)) ==
-	    -1 || set_fd_flags(fd) == -1) {
-		snprintf(err, errlen, "create Unix socket: %s",
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if ((fd = new_socket(cfg, err, errlen)) == -1)
 		return -1;
-	}
-	set_buffers(fd, cfg);
 	if (cfg->udp) {
 		/* A datagram peer can only answer a socket with a name. */
 		if (cfg->source != NULL)
@@ -192,7 +172,7 @@ unix_connect(const struct config *cfg, struct unix_file *made, char *err,
 	}
 	return fd;
 fail:
-	close_keep_errno(fd);
+	sock_close_keep_errno(fd);
 	unix_remove(made);
 	return -1;
 }
@@ -315,14 +295,8 @@ unix_listen(const struct config *cfg, struct unix_file *made, char *err,
 			return -1;
 		}
 	}
-	if ((fd = socket(AF_UNIX, type, 0)) == -1 || set_fd_flags(fd) == -1) {
-		snprintf(err, errlen, "create Unix socket: %s",
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if ((fd = new_socket(cfg, err, errlen)) == -1)
 		return -1;
-	}
-	set_buffers(fd, cfg);
 	if (bind(fd, (struct sockaddr *)&sun, len) == -1) {
 		snprintf(err, errlen, "listen on %s: %s", path,
 		    strerror(errno));
