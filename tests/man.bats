@@ -91,3 +91,19 @@ man_options() {
 	[[ "$output" =~ ^sockcat\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 	[ -z "$stderr" ]
 }
+
+@test "make install and uninstall honour DESTDIR and PREFIX" {
+	top="$BATS_TEST_DIRNAME/.."
+	[ -x "$top/sockcat" ] || skip "no ./sockcat built"
+	run make -C "$top" -s install DESTDIR="$T/root" PREFIX=/opt/sc
+	[ "$status" -eq 0 ]
+	[ -x "$T/root/opt/sc/bin/sockcat" ]
+	[ -f "$T/root/opt/sc/share/man/man1/sockcat.1" ]
+	cmp "$top/man/sockcat.1" "$T/root/opt/sc/share/man/man1/sockcat.1"
+	run "$T/root/opt/sc/bin/sockcat" --version
+	[ "$status" -eq 0 ]
+	run make -C "$top" -s uninstall DESTDIR="$T/root" PREFIX=/opt/sc
+	[ "$status" -eq 0 ]
+	[ ! -e "$T/root/opt/sc/bin/sockcat" ]
+	[ ! -e "$T/root/opt/sc/share/man/man1/sockcat.1" ]
+}
