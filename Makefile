@@ -11,6 +11,13 @@ SAN_CC ?= $(CC)
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 
+FUZZ_CC ?= clang
+FUZZ_CFLAGS ?= -O1 -g
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+VALGRIND ?= valgrind
+
 # Required flags come first; the user's CFLAGS can add, not remove.
 REQ_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic
 REQ_CPPFLAGS = -D_POSIX_C_SOURCE=200809L
@@ -18,13 +25,28 @@ REQ_CPPFLAGS = -D_POSIX_C_SOURCE=200809L
 OBJS = src/main.o src/cli.o src/parse.o src/addr.o src/sock.o src/pump.o \
 	src/telnet.o src/log.o src/session.o src/sig.o src/clock.o src/acl.o \
 	src/hexdump.o src/tlog.o src/proxy.o \
-	src/fdflags.o src/unixsock.o src/exec.o src/broker.o src/scan.o
+	src/fdflags.o src/unixsock.o src/exec.o src/broker.o src/scan.o src/zerocopy.o
 HDRS = src/cli.h src/parse.h src/addr.h src/sock.h src/pump.h src/telnet.h \
 	src/log.h src/session.h src/sig.h src/clock.h src/acl.h src/hexdump.h \
 	src/tlog.h src/proxy.h \
-	src/fdflags.h src/unixsock.h src/exec.h src/broker.h src/scan.h
+	src/fdflags.h src/unixsock.h src/exec.h src/broker.h src/scan.h src/zerocopy.h
 
-.PHONY: all check check-sanitize lint-man install uninstall clean
+# libFuzzer harnesses, tests/fuzz/NAME.c, each linked with every module
+# but main.c; binaries and scratch corpora go in build-fuzz/.
+FUZZ_NAMES = parse acl proxy telnet chat hexdump cli
+FUZZ_BINS = build-fuzz/parse build-fuzz/acl build-fuzz/proxy \
+	build-fuzz/telnet build-fuzz/chat build-fuzz/hexdump build-fuzz/cli
+FUZZ_HARNESSES = tests/fuzz/parse.c tests/fuzz/acl.c tests/fuzz/proxy.c \
+	tests/fuzz/telnet.c tests/fuzz/chat.c tests/fuzz/hexdump.c \
+	tests/fuzz/cli.c
+FUZZ_LIBOBJS = $(OBJS:src/main.o=)
+FUZZ_SRCS = $(FUZZ_LIBOBJS:.o=.c)
+
+# The valgrind subset: whole files whose tests allow for a slow start.
+VG_TESTS = tests/tcp.bats tests/udp.bats
+
+.PHONY: all check check-sanitize check-valgrind fuzz lint-man install \
+	uninstall clean
 .SUFFIXES: .c .o
 
 all: sockcat
@@ -50,6 +72,54 @@ check-sanitize: sockcat-san
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 	SOCKCAT=$(CURDIR)/sockcat-san $(BATS) tests
 
+# The suite's subset under valgrind, through a wrapper that SOCKCAT names.
+# --error-exitcode fails the tests that check the status; the logs catch
+# the rest: the summaries, and the errors of a process a signal ended.
+VG_ERRORS = ERROR SUMMARY: [1-9]|(definitely|indirectly) lost: [1-9]|== \
+	(Invalid |Conditional jump|Use of uninitialised|Syscall param|Mismatched|Source and destination overlap)
+
+check-valgrind: sockcat
+	rm -rf build-valgrind
+	mkdir -p build-valgrind
+	dir=`pwd`; { \
+	    echo '#!/bin/sh'; \
+	    echo "exec $(VALGRIND) --error-exitcode=1 --leak-check=full" \
+	        "--errors-for-leak-kinds=definite,indirect" \
+	        "--show-leak-kinds=definite,indirect --track-fds=no" \
+	        "--trace-children=no --log-file=$$dir/build-valgrind/vg.%p.log" \
+	        "$$dir/sockcat \"\$$@\""; \
+	} >build-valgrind/sockcat
+	chmod 755 build-valgrind/sockcat
+	@status=0; \
+	echo "SOCKCAT=build-valgrind/sockcat $(BATS) $(VG_TESTS)"; \
+	SOCKCAT=`pwd`/build-valgrind/sockcat $(BATS) $(VG_TESTS) || status=1; \
+	for f in build-valgrind/vg.*.log; do \
+	    if grep -qsE '$(VG_ERRORS)' "$$f"; then cat "$$f"; status=1; fi; \
+	done; \
+	[ $$status -eq 0 ] || echo 'check-valgrind: failed (valgrind logs above)'; \
+	exit $$status
+
+build-fuzz/libsockcat.a: $(FUZZ_SRCS) $(HDRS)
+	rm -rf build-fuzz/obj
+	mkdir -p build-fuzz/obj
+	for f in $(FUZZ_SRCS); do \
+	    o=build-fuzz/obj/$${f##*/}; \
+	    $(FUZZ_CC) $(REQ_CFLAGS) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) \
+	    -fsanitize=fuzzer-no-link $(REQ_CPPFLAGS) $(CPPFLAGS) \
+	    -c -o $${o%.c}.o $$f || exit 1; \
+	done
+	rm -f $@
+	$(AR) rc $@ build-fuzz/obj/*.o
+
+$(FUZZ_BINS): build-fuzz/libsockcat.a $(FUZZ_HARNESSES) $(HDRS)
+	$(FUZZ_CC) $(REQ_CFLAGS) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	    $(REQ_CPPFLAGS) -Isrc $(CPPFLAGS) $(LDFLAGS) -o $@ \
+	    tests/fuzz/$(@F).c build-fuzz/libsockcat.a $(LDLIBS)
+
+# Each harness for FUZZ_SECONDS on its seed corpus; fails on any crash.
+fuzz: $(FUZZ_BINS)
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 lint-man:
 	$(MANDOC) -Tlint -W warning man/sockcat.1
 
@@ -65,3 +135,4 @@ uninstall:
 
 clean:
 	rm -f sockcat sockcat-san $(OBJS)
+	rm -rf build-fuzz build-valgrind

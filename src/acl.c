@@ -78,6 +78,18 @@ parse_entry(const char *s, size_t len, struct acl_entry *e, char *err,
 		}
 		e->prefix = (int)prefix;
 	}
+	/*
+	 * acl_match() takes an IPv4-mapped peer as IPv4, so a block of
+	 * mapped addresses (::ffff:192.0.2.7) must be IPv4 too, or it
+	 * never matches anyone.
+	 */
+	if (e->family == AF_INET6 && e->prefix >= 96 &&
+	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)(void *)e->addr)) {
+		e->family = AF_INET;
+		memmove(e->addr, e->addr + 12, 4);
+		memset(e->addr + 4, 0, 12);
+		e->prefix -= 96;
+	}
 	return 0;
 }
 

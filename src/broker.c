@@ -57,6 +57,7 @@ struct broker {
 	struct pollfd		*pfd;
 	struct member		**pfd_member;	/* who each pollfd is for */
 	struct fdflags		 saved;
+	int			 spare;		/* for EMFILE: sock_spare_open */
 };
 
 size_t
@@ -230,6 +231,14 @@ accept_client(struct broker *b)
 	if (fd == -1) {
 		if (err[0] != '\0')
 			log_error("%s", err);
+		else if (errno == EMFILE || errno == ENFILE) {
+			/* Refuse, or the waiting client keeps poll() awake. */
+			log_note(cfg, 1, "refused a connection: out of file "
+			    "descriptors");
+			b->spare = sock_shed_client(b->lfd, b->spare);
+			if (b->spare == -1)
+				(void)poll(NULL, 0, 100);
+		}
 		return;
 	}
 	/* peer for the chat announcement, who for -v notes. */
@@ -403,6 +412,7 @@ broker_run(const struct config *cfg, int lfd, struct tlog *log)
 	memset(&b, 0, sizeof(b));
 	b.cfg = cfg;
 	b.lfd = lfd;
+	b.spare = sock_spare_open();
 	b.log = tlog_active(log) ? log : NULL;
 	b.nmembers = (size_t)cfg->max_conns + 1;
 	b.framed_cap = chat_room("user4294967295", CHUNK);
@@ -441,6 +451,8 @@ out:
 			close(b.members[i].in_fd);
 		free(b.members[i].queue);
 	}
+	if (b.spare != -1)
+		close(b.spare);
 	free(b.members);
 	free(b.pfd);
 	free(b.pfd_member);

@@ -34,6 +34,7 @@ enum long_only {
 	OPT_DENY,
 	OPT_DENYFILE,
 	OPT_PROXY_AUTH,
+	OPT_NO_SPLICE,
 };
 
 static const char short_opts[] =
@@ -91,6 +92,7 @@ static const struct option long_opts[] = {
 	{ "deny",		required_argument,	NULL, OPT_DENY },
 	{ "denyfile",		required_argument,	NULL, OPT_DENYFILE },
 	{ "proxy-auth",		required_argument,	NULL, OPT_PROXY_AUTH },
+	{ "no-splice",		no_argument,		NULL, OPT_NO_SPLICE },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -188,6 +190,7 @@ static const char options_text[] =
 "      --keepalive         set SO_KEEPALIVE on the connection\n"
 "      --max-conns N       most clients served at once (default 100)\n"
 "      --no-shutdown       keep the write side open on stdin EOF\n"
+"      --no-splice         copy with read/write, never splice or sendfile\n"
 "      --output FILE       raw copy of the traffic, both ways, to FILE\n"
 "      --proxy-auth USER[:PASS]  proxy credentials\n"
 "      --recv-only         only receive: never read stdin nor send\n"
@@ -480,6 +483,9 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 				    "memory");
 				return -1;
 			}
+			break;
+		case OPT_NO_SPLICE:
+			cfg->no_splice = true;
 			break;
 		case OPT_NO_SHUTDOWN:
 			cfg->no_shutdown_flag = true;

@@ -64,6 +64,7 @@ struct config {
 	long		 recv_limit;	/* -W: packets; NO_LIMIT none */
 	bool		 crlf;		/* -C */
 	bool		 telnet;	/* -t */
+	bool		 no_splice;	/* --no-splice: read/write only */
 
 	/* Socket options; -1 leaves the system default. */
 	bool		 broadcast;	/* -b */

@@ -1,6 +1,7 @@
 /* pump.c -- the poll(2) loop that moves bytes between stdio and a socket. */
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,12 +16,20 @@
 #include "pump.h"
 #include "sig.h"
 #include "telnet.h"
+#include "zerocopy.h"
 
 /*
  * 128 KiB per direction: large enough to hold any UDP datagram whole and
  * to move bulk data in few syscalls, small enough to stay in cache.
  */
 #define BUF_SIZE	(128 * 1024)
+
+/*
+ * Most bytes one splice/sendfile call asks for, and most moved per wakeup:
+ * a whole enlarged pipe, a few times over, before poll(2) is asked again.
+ */
+#define ZC_CHUNK	(1024 * 1024)
+#define ZC_BUDGET	(4 * ZC_CHUNK)
 
 /* Room for telnet refusals; -t reads are capped to fit it. */
 #define CTL_SIZE	4096
@@ -35,6 +44,24 @@ struct buf {
 	size_t		 cap, head, len;
 };
 
+/* How one direction moves its bytes. */
+enum lane_mode {
+	LANE_COPY,	/* read/write through the ring buffer: portable */
+	LANE_DIRECT,	/* splice between a pipe and the socket, no buffer */
+	LANE_VIA,	/* splice through an internal pipe: stdout a file */
+	LANE_SENDFILE,	/* stdin a regular file: sendfile to the socket */
+};
+
+/* The zero-copy state of a direction (Linux; always LANE_COPY elsewhere). */
+struct lane {
+	enum lane_mode	mode;
+	bool		dst_blocked;	/* DIRECT: the destination was full */
+	int		pipe_rd, pipe_wr;	/* VIA: the internal pipe */
+	size_t		in_pipe, cap;	/* VIA: bytes in it, its size */
+	bool		drain_by_copy;	/* VIA: stdout refused splice */
+	bool		fill_broken;	/* VIA: the socket refused splice */
+};
+
 /* The four poll slots; the socket fills two so each direction ends alone. */
 enum slot { SLOT_STDIN, SLOT_NETOUT, SLOT_NETIN, SLOT_STDOUT, SLOT_COUNT };
 
@@ -45,6 +72,8 @@ struct pump {
 	struct buf		 to_net, to_out, ctl;
 	struct telnet		 telnet;
 	struct fdflags		 saved;		/* stdio flags to put back */
+	struct lane		 up;		/* stdin to the socket */
+	struct lane		 down;		/* the socket to stdout */
 
 	bool	in_open;	/* stdin may still give data */
 	bool	net_in_open;	/* the socket may still give data */
@@ -361,17 +390,262 @@ finish_stdin(struct pump *p)
 		p->quit_deadline = clock_ms() + p->cfg->quit_ms;
 }
 
+/* Bytes received and not yet written out, in the buffer or the pipe. */
+static size_t
+out_pending(const struct pump *p)
+{
+	return p->to_out.len + p->down.in_pipe;
+}
+
+/* Back to read/write for good; a VIA pipe goes once it is empty. */
+static void
+lane_to_copy(struct lane *l)
+{
+	if (l->mode == LANE_VIA) {
+		close(l->pipe_rd);
+		close(l->pipe_wr);
+		l->pipe_rd = l->pipe_wr = -1;
+	}
+	l->mode = LANE_COPY;
+	l->dst_blocked = false;
+}
+
+/* A socket error a splice reported: the session's network failure. */
+static bool
+is_net_error(int errnum)
+{
+	return errnum == ECONNRESET || errnum == ETIMEDOUT ||
+	    errnum == ECONNREFUSED || errnum == EHOSTUNREACH ||
+	    errnum == ENETUNREACH || errnum == ECONNABORTED;
+}
+
+/*
+ * Can the bytes go by splice/sendfile?  Only when no option needs to see
+ * or change them, and the transport keeps no datagram boundaries.
+ */
+static bool
+zero_copy_allowed(const struct pump *p)
+{
+	const struct config *cfg = p->cfg;
+
+	return !cfg->no_splice && !cfg->udp && !cfg->crlf && !cfg->telnet &&
+	    cfg->interval_ms == 0 && p->ends->log == NULL &&
+	    cfg->recv_limit == NO_LIMIT;
+}
+
+/* Picks each direction's mode from what stdin and stdout are. */
+static void
+choose_lanes(struct pump *p)
+{
+	const struct pump_ends *e = p->ends;
+	struct stat st;
+	int fds[2], fl;
+
+	p->up.mode = p->down.mode = LANE_COPY;
+	p->up.pipe_rd = p->up.pipe_wr = -1;
+	p->down.pipe_rd = p->down.pipe_wr = -1;
+	if (!zero_copy_allowed(p))
+		return;
+	if (e->in_fd >= 0 && fstat(e->in_fd, &st) == 0) {
+		if (S_ISREG(st.st_mode))
+			p->up.mode = LANE_SENDFILE;
+		else if (S_ISFIFO(st.st_mode)) {
+			/* A bigger pipe means fewer, larger splices. */
+			(void)zc_grow_pipe(e->in_fd);
+			p->up.mode = LANE_DIRECT;
+		}
+	}
+	if (p->cfg->send_only || fstat(e->out_fd, &st) == -1)
+		return;
+	if (S_ISFIFO(st.st_mode)) {
+		(void)zc_grow_pipe(e->out_fd);
+		p->down.mode = LANE_DIRECT;
+		return;
+	}
+	/* splice(2) refuses O_APPEND files: >> stays on read/write. */
+	fl = fcntl(e->out_fd, F_GETFL);
+	if (fl == -1 || (fl & O_APPEND) ||
+	    !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) &&
+	    !isatty(e->out_fd))))
+		return;
+	if (zc_pipe(fds, &p->down.cap) == -1)
+		return;
+	p->down.pipe_rd = fds[0];
+	p->down.pipe_wr = fds[1];
+	p->down.mode = LANE_VIA;
+}
+
+/*
+ * stdin to the socket by splice (stdin a pipe) or sendfile (a file).
+ * from_src: stdin was readable, so EAGAIN means the socket is full.
+ */
+static enum pump_result
+up_move(struct pump *p, bool from_src)
+{
+	struct lane *l = &p->up;
+	size_t moved = 0;
+	ssize_t n;
+
+	while (moved < ZC_BUDGET) {
+		n = l->mode == LANE_SENDFILE ?
+		    zc_sendfile(p->ends->net_fd, p->ends->in_fd, ZC_CHUNK) :
+		    zc_splice(p->ends->in_fd, p->ends->net_fd, ZC_CHUNK);
+		if (n > 0) {
+			moved += (size_t)n;
+			p->stats->sent += (unsigned long long)n;
+			l->dst_blocked = false;
+			continue;
+		}
+		if (n == 0) {
+			p->in_open = false;
+			break;
+		}
+		if (errno == EAGAIN) {
+			if (moved == 0)
+				l->dst_blocked = from_src ||
+				    l->mode == LANE_SENDFILE;
+			break;
+		}
+		if (errno == EINTR)
+			break;
+		if (errno == EPIPE || is_net_error(errno)) {
+			(void)fail(p, PUMP_NET_ERROR, "write to", p->ends->peer,
+			    errno);
+			return net_failure(p);
+		}
+		/* EINVAL, ENOSYS...: nothing moved; copy, which will tell. */
+		lane_to_copy(l);
+		break;
+	}
+	if (moved > 0)
+		touch(p);
+	return PUMP_DONE;
+}
+
+/* The socket straight into a stdout pipe. */
+static enum pump_result
+down_direct(struct pump *p, bool from_src)
+{
+	struct lane *l = &p->down;
+	size_t moved = 0;
+	ssize_t n;
+
+	while (moved < ZC_BUDGET) {
+		n = zc_splice(p->ends->net_fd, p->ends->out_fd, ZC_CHUNK);
+		if (n > 0) {
+			moved += (size_t)n;
+			p->stats->rcvd += (unsigned long long)n;
+			l->dst_blocked = false;
+			continue;
+		}
+		if (n == 0) {
+			p->net_in_open = false;
+			break;
+		}
+		if (errno == EAGAIN) {
+			if (moved == 0)
+				l->dst_blocked = from_src;
+			break;
+		}
+		if (errno == EINTR)
+			break;
+		if (errno == EPIPE) {
+			if (p->ends->out_may_close) {
+				p->out_gone = true;
+				lane_to_copy(l);
+				break;
+			}
+			return fail(p, PUMP_LOCAL_ERROR, "write to",
+			    p->ends->out_name, errno);
+		}
+		if (is_net_error(errno)) {
+			(void)fail(p, PUMP_NET_ERROR, "read from", p->ends->peer,
+			    errno);
+			return net_failure(p);
+		}
+		lane_to_copy(l);
+		break;
+	}
+	if (moved > 0)
+		touch(p);
+	return PUMP_DONE;
+}
+
+/* The socket into the internal pipe, as far as it has room. */
+static enum pump_result
+down_fill(struct pump *p)
+{
+	struct lane *l = &p->down;
+	ssize_t n;
+
+	n = zc_splice(p->ends->net_fd, l->pipe_wr, l->cap - l->in_pipe);
+	if (n > 0) {
+		l->in_pipe += (size_t)n;
+		p->stats->rcvd += (unsigned long long)n;
+		touch(p);
+	} else if (n == 0)
+		p->net_in_open = false;
+	else if (is_net_error(errno)) {
+		(void)fail(p, PUMP_NET_ERROR, "read from", p->ends->peer, errno);
+		return net_failure(p);
+	} else if (errno != EAGAIN && errno != EINTR) {
+		/* Copy from now on, once the pipe has been written out. */
+		l->fill_broken = true;
+		if (l->in_pipe == 0)
+			lane_to_copy(l);
+	}
+	return PUMP_DONE;
+}
+
+/* The internal pipe out to stdout: splice, or read+write if refused. */
+static enum pump_result
+down_drain(struct pump *p)
+{
+	struct lane *l = &p->down;
+	enum pump_result r = PUMP_DONE;
+	ssize_t n;
+
+	if (!l->drain_by_copy) {
+		n = zc_splice(l->pipe_rd, p->ends->out_fd, l->in_pipe);
+		if (n > 0) {
+			l->in_pipe -= (size_t)n;
+			touch(p);
+		} else if (n == -1 && errno == EPIPE)
+			return fail(p, PUMP_LOCAL_ERROR, "write to",
+			    p->ends->out_name, errno);
+		else if (n == -1 && errno != EAGAIN && errno != EINTR)
+			l->drain_by_copy = true;
+	}
+	if (l->drain_by_copy) {
+		/* Through the ring buffer: pipe to buffer, buffer out. */
+		if (p->to_out.len == 0 && l->in_pipe > 0) {
+			n = read(l->pipe_rd, p->to_out.data,
+			    l->in_pipe < p->to_out.cap ? l->in_pipe :
+			    p->to_out.cap);
+			if (n > 0) {
+				p->to_out.len = (size_t)n;
+				l->in_pipe -= (size_t)n;
+			}
+		}
+		if (p->to_out.len > 0)
+			r = write_stdout(p);
+	}
+	if ((l->drain_by_copy || l->fill_broken) && l->in_pipe == 0)
+		lane_to_copy(l);
+	return r;
+}
+
 /* The end-of-stream rules of CLI.md, in order.  True: the session ends. */
 static bool
 session_over(struct pump *p, enum pump_result *why)
 {
 	long long now;
 
-	if (p->net_failed && p->to_out.len == 0) {
+	if (p->net_failed && out_pending(p) == 0) {
 		*why = PUMP_NET_ERROR;
 		return true;
 	}
-	if (p->limit_reached && p->to_out.len == 0) {
+	if (p->limit_reached && out_pending(p) == 0) {
 		*why = PUMP_LIMIT;
 		return true;
 	}
@@ -380,7 +654,7 @@ session_over(struct pump *p, enum pump_result *why)
 	 * (its output is all sent, and nobody reads what would come).
 	 */
 	if (p->cfg->udp && p->ends->out_may_close && p->stdin_done &&
-	    p->to_out.len == 0) {
+	    out_pending(p) == 0) {
 		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
 		return true;
 	}
@@ -388,7 +662,7 @@ session_over(struct pump *p, enum pump_result *why)
 		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
 		return true;
 	}
-	if (!p->net_in_open && p->to_out.len == 0 &&
+	if (!p->net_in_open && out_pending(p) == 0 &&
 	    (p->stdin_done || p->stdin_tty || !p->cfg->read_stdin)) {
 		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
 		return true;
@@ -428,11 +702,137 @@ set_slot(struct pump *p, enum slot s, int fd, bool want, short events)
 	p->pfd[s].revents = 0;
 }
 
-static enum pump_result
-loop(struct pump *p)
+/* Which slots stdin-to-socket needs this round, by its mode. */
+static void
+set_up_slots(struct pump *p, bool waiting_for_line)
 {
 	const struct config *cfg = p->cfg;
 	const struct pump_ends *e = p->ends;
+	bool live = p->in_open && !p->net_failed && !p->write_shut;
+
+	switch (p->up.mode) {
+	case LANE_SENDFILE:
+		/* A file is always readable: wait for the socket alone. */
+		set_slot(p, SLOT_STDIN, e->in_fd, false, POLLIN);
+		set_slot(p, SLOT_NETOUT, e->net_fd, live, POLLOUT);
+		return;
+	case LANE_DIRECT:
+		set_slot(p, SLOT_STDIN, e->in_fd, live && !p->up.dst_blocked,
+		    POLLIN);
+		set_slot(p, SLOT_NETOUT, e->net_fd, live && p->up.dst_blocked,
+		    POLLOUT);
+		return;
+	default:
+		break;
+	}
+	set_slot(p, SLOT_STDIN, e->in_fd, p->in_open && !p->net_failed &&
+	    (cfg->udp ? p->to_net.len == 0 :
+	    buf_room(&p->to_net) >= (cfg->crlf ? 2 : 1)), POLLIN);
+	set_slot(p, SLOT_NETOUT, e->net_fd, !p->write_shut &&
+	    !p->net_failed && (p->ctl.len > 0 || (p->to_net.len > 0 &&
+	    !waiting_for_line)), POLLOUT);
+}
+
+/* Which slots socket-to-stdout needs this round, by its mode. */
+static void
+set_down_slots(struct pump *p)
+{
+	const struct config *cfg = p->cfg;
+	const struct pump_ends *e = p->ends;
+	struct lane *l = &p->down;
+
+	switch (l->mode) {
+	case LANE_DIRECT:
+		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
+		    !l->dst_blocked, POLLIN);
+		set_slot(p, SLOT_STDOUT, e->out_fd, p->net_in_open &&
+		    l->dst_blocked, POLLOUT);
+		return;
+	case LANE_VIA:
+		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
+		    l->in_pipe < l->cap && !l->drain_by_copy &&
+		    !l->fill_broken, POLLIN);
+		set_slot(p, SLOT_STDOUT, e->out_fd, out_pending(p) > 0,
+		    POLLOUT);
+		return;
+	default:
+		break;
+	}
+	set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
+	    (cfg->udp ? p->to_out.len == 0 : buf_room(&p->to_out) > 0) &&
+	    (!cfg->telnet || p->ctl.len == 0), POLLIN);
+	set_slot(p, SLOT_STDOUT, e->out_fd, p->to_out.len > 0, POLLOUT);
+}
+
+/*
+ * Socket to stdout: act on this round's events.  Any event, POLLHUP and
+ * POLLERR included, is acted on: the call tells what happened.
+ */
+static enum pump_result
+run_down(struct pump *p)
+{
+	short in = p->pfd[SLOT_NETIN].revents;
+	short out = p->pfd[SLOT_STDOUT].revents;
+
+	switch (p->down.mode) {
+	case LANE_DIRECT:
+		if (out != 0)
+			return down_direct(p, false);
+		return in != 0 ? down_direct(p, true) : PUMP_DONE;
+	case LANE_VIA:
+		if (out != 0) {
+			enum pump_result r = down_drain(p);
+
+			if (r != PUMP_DONE)
+				return r;
+		}
+		return in != 0 && p->down.mode == LANE_VIA ? down_fill(p) :
+		    PUMP_DONE;
+	default:
+		break;
+	}
+	if (out != 0) {
+		enum pump_result r = write_stdout(p);
+
+		if (r != PUMP_DONE)
+			return r;
+	}
+	return in != 0 ? read_net(p) : PUMP_DONE;
+}
+
+/* stdin to socket: act on this round's events. */
+static enum pump_result
+run_up(struct pump *p)
+{
+	short in = p->pfd[SLOT_STDIN].revents;
+	short out = p->pfd[SLOT_NETOUT].revents;
+
+	if (in & POLLNVAL) {
+		p->in_open = false;
+		return PUMP_DONE;
+	}
+	switch (p->up.mode) {
+	case LANE_SENDFILE:
+		return out != 0 ? up_move(p, false) : PUMP_DONE;
+	case LANE_DIRECT:
+		if (out != 0)
+			return up_move(p, false);
+		return in != 0 ? up_move(p, true) : PUMP_DONE;
+	default:
+		break;
+	}
+	if (out != 0) {
+		enum pump_result r = write_net(p);
+
+		if (r != PUMP_DONE)
+			return r;
+	}
+	return in != 0 ? read_stdin(p) : PUMP_DONE;
+}
+
+static enum pump_result
+loop(struct pump *p)
+{
 	enum pump_result r = PUMP_DONE;
 	bool waiting_for_line;
 	int n;
@@ -443,25 +843,15 @@ loop(struct pump *p)
 		if (!p->in_open && !p->stdin_done && !p->net_failed &&
 		    p->to_net.len == 0 && p->ctl.len == 0)
 			finish_stdin(p);
-		if (!p->net_in_open && p->to_out.len == 0 && !p->out_closed)
+		if (!p->net_in_open && out_pending(p) == 0 && !p->out_closed)
 			close_stdout(p);
 		if (session_over(p, &r))
 			return r;
 
 		waiting_for_line = p->to_net.len > 0 && p->ctl.len == 0 &&
 		    p->next_line > clock_ms();
-		set_slot(p, SLOT_STDIN, e->in_fd, p->in_open &&
-		    !p->net_failed && (cfg->udp ? p->to_net.len == 0 :
-		    buf_room(&p->to_net) >= (cfg->crlf ? 2 : 1)), POLLIN);
-		set_slot(p, SLOT_NETOUT, e->net_fd, !p->write_shut &&
-		    !p->net_failed && (p->ctl.len > 0 || (p->to_net.len > 0 &&
-		    !waiting_for_line)), POLLOUT);
-		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
-		    (cfg->udp ? p->to_out.len == 0 :
-		    buf_room(&p->to_out) > 0) &&
-		    (!cfg->telnet || p->ctl.len == 0), POLLIN);
-		set_slot(p, SLOT_STDOUT, e->out_fd, p->to_out.len > 0,
-		    POLLOUT);
+		set_up_slots(p, waiting_for_line);
+		set_down_slots(p);
 
 		n = poll(p->pfd, SLOT_COUNT, poll_timeout(p,
 		    waiting_for_line));
@@ -471,20 +861,8 @@ loop(struct pump *p)
 			return fail(p, PUMP_LOCAL_ERROR, "poll", "descriptors",
 			    errno);
 		}
-		/* Any event, POLLHUP and POLLERR included: the call tells. */
-		if (p->pfd[SLOT_STDOUT].revents != 0 &&
-		    (r = write_stdout(p)) != PUMP_DONE)
-			return r;
-		if (p->pfd[SLOT_NETIN].revents != 0 &&
-		    (r = read_net(p)) != PUMP_DONE)
-			return r;
-		if (p->pfd[SLOT_NETOUT].revents != 0 &&
-		    (r = write_net(p)) != PUMP_DONE)
-			return r;
-		if (p->pfd[SLOT_STDIN].revents & POLLNVAL)
-			p->in_open = false;
-		else if (p->pfd[SLOT_STDIN].revents != 0 &&
-		    (r = read_stdin(p)) != PUMP_DONE)
+		if ((r = run_down(p)) != PUMP_DONE ||
+		    (r = run_up(p)) != PUMP_DONE)
 			return r;
 	}
 }
@@ -522,11 +900,16 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		    errno);
 		goto out;
 	}
+	choose_lanes(&p);
 	touch(&p);
 	r = loop(&p);
 	stats->unsent = p.to_net.len;
 	stats->stdin_unfinished = p.in_open;
 out:
+	if (p.down.mode == LANE_VIA) {
+		close(p.down.pipe_rd);
+		close(p.down.pipe_wr);
+	}
 	fdflags_restore(&p.saved);
 	free(p.to_net.data);
 	free(p.to_out.data);

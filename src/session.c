@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct listener {
 	pid_t			*workers;	/* -k with -e/-c: live pids */
 	long			 nworkers;
 	bool			 concurrent;	/* a worker per client */
+	int			 spare;		/* for EMFILE: sock_spare_open */
 	int			 served;
 	int			 status;
 };
@@ -113,8 +115,11 @@ report(const struct config *cfg, enum pump_result r,
 		status = EXIT_NET;
 		break;
 	}
-	/* CLI.md rule 3: say what the peer never got. */
-	if (stats->unsent > 0 || (r == PUMP_NET_ERROR &&
+	/*
+	 * CLI.md rule 3: say what the peer never got.  With splice/sendfile
+	 * nothing waits in our buffers: what was not sent is still in stdin.
+	 */
+	if (stats->unsent > 0 || ((r == PUMP_NET_ERROR || r == PUMP_IDLE) &&
 	    stats->stdin_unfinished))
 		log_note(cfg, 1, "%llu bytes from stdin not sent%s",
 		    stats->unsent, stats->stdin_unfinished ?
@@ -308,6 +313,20 @@ stop_workers(struct listener *l)
 }
 
 /*
+ * Out of descriptors with a client waiting: refuse it, or the queue would
+ * keep poll() waking us for ever.  Without a spare to spend, pause a
+ * little instead, so that at least we do not spin.
+ */
+static void
+shed_client(struct listener *l)
+{
+	log_note(l->cfg, 1, "refused a connection: out of file descriptors");
+	l->spare = sock_shed_client(l->lfd, l->spare);
+	if (l->spare == -1)
+		(void)poll(NULL, 0, 100);
+}
+
+/*
  * Waits for the next client that --allow/--deny admits.  TCP and Unix
  * streams: accept; datagrams: lock on to the first sender.  Returns
  * CLIENT with *fd set, RETRY (a child ended, or a client was refused) or
@@ -332,6 +351,10 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 	if (rc == -1) {
 		if (errno == EINTR && sig_pending() == 0)
 			return RETRY;
+		if ((errno == EMFILE || errno == ENFILE) && !cfg->udp) {
+			shed_client(l);
+			return RETRY;
+		}
 		l->status = EXIT_NET;
 		if (sig_pending() != 0)
 			return STOP;
@@ -393,6 +416,8 @@ spawn_worker(struct listener *l, int fd, const char *peer)
 	if (pid == 0) {
 		/* The worker holds no listener and no other client. */
 		close(l->lfd);
+		if (l->spare != -1)
+			close(l->spare);
 		_exit(serve(cfg, fd, peer, false, &l->log));
 	}
 	l->workers[l->nworkers++] = pid;
@@ -443,6 +468,7 @@ run_listen(const struct config *cfg)
 
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;
+	l.spare = cfg->keep_open ? sock_spare_open() : -1;
 	l.concurrent = cfg->keep_open && has_exec(cfg) && !cfg->udp;
 	if (tlog_open(&l.log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
 	    err, sizeof(err)) == -1) {
@@ -484,6 +510,8 @@ run_listen(const struct config *cfg)
 out:
 	if (l.lfd != -1)
 		close(l.lfd);
+	if (l.spare != -1)
+		close(l.spare);
 	/* Every exit path, signals included, gets here: remove the file. */
 	unix_remove(&l.unix_made);
 	stop_workers(&l);

@@ -421,6 +421,24 @@ sock_accept(const struct config *cfg, int lfd, long timeout_ms,
 }
 
 int
+sock_spare_open(void)
+{
+	return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+int
+sock_shed_client(int lfd, int spare)
+{
+	int fd;
+
+	if (spare != -1)
+		close(spare);
+	if ((fd = accept(lfd, NULL, NULL)) != -1)
+		close(fd);
+	return sock_spare_open();
+}
+
+int
 sock_udp_peek(int fd, long timeout_ms, struct sockaddr_storage *peer,
     socklen_t *peerlen)
 {

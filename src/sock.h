@@ -53,6 +53,20 @@ int	sock_accept(const struct config *cfg, int lfd, long timeout_ms,
 	    size_t errlen);
 
 /*
+ * A spare descriptor (/dev/null) a listener keeps for the day accept()
+ * fails with EMFILE or ENFILE: then sock_shed_client() spends it to take
+ * the waiting client off the queue and close it, so the listener neither
+ * spins on a queue it cannot empty nor dies.  Returns the spare or -1.
+ */
+int	sock_spare_open(void);
+
+/*
+ * Closes spare, accepts and closes one client of lfd, and opens a new
+ * spare, which it returns (-1 if none could be had).
+ */
+int	sock_shed_client(int lfd, int spare);
+
+/*
  * Waits at most timeout_ms for a datagram on the bound socket fd and
  * tells its sender, leaving the datagram queued for the pump.  The caller
  * then connect()s fd to the sender to talk to that peer only.  Also

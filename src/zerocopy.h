@@ -1,0 +1,33 @@
+/* zerocopy.h -- splice(2)/sendfile(2) where the kernel has them. */
+#ifndef SOCKCAT_ZEROCOPY_H
+#define SOCKCAT_ZEROCOPY_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+/*
+ * Each call moves up to len bytes inside the kernel, never blocking
+ * (non-blocking flags on the descriptors decide), and returns the count
+ * moved, 0 at end of input, or -1 with errno: EAGAIN when a side is not
+ * ready, ENOSYS where the system has no such call (then nothing moved and
+ * the caller copies instead), EINVAL when these descriptors cannot be
+ * spliced.
+ */
+
+/* Moves from in to out; one of them must be a pipe. */
+ssize_t	zc_splice(int in, int out, size_t len);
+
+/* Sends from the regular file in, at its file offset, to the socket out. */
+ssize_t	zc_sendfile(int out, int in, size_t len);
+
+/*
+ * Makes a non-blocking, close-on-exec pipe as large as the system lets us
+ * (up to 1 MiB); *cap gets its size.  Returns 0, or -1 with errno.
+ */
+int	zc_pipe(int fds[2], size_t *cap);
+
+/* Enlarges the pipe fd towards 1 MiB, quietly; returns its size or 0. */
+size_t	zc_grow_pipe(int fd);
+
+#endif

@@ -1,0 +1,163 @@
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+# zerocopy.bats -- the Linux fast path (splice, sendfile, an internal pipe)
+# moves every byte exactly, in each combination of what stdin and stdout
+# are; options that need to see the bytes, and --no-splice, fall back to
+# read/write.  strace, where present, shows which path ran.
+
+setup() {
+	common_setup
+	make_big "$T/data" 4
+}
+
+# Which calls a traced run made: LeakSanitizer cannot run under ptrace.
+traced() {
+	local trace=$1
+	shift
+	env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -f -qq -o "$trace" -e trace=splice,sendfile,read,write \
+	    "$@"
+}
+
+need_strace() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	[ "$(uname -s)" = Linux ] || skip "splice is Linux-only"
+}
+
+# receiver NAME OUT ARGS...: a sockcat listener writing to OUT ("pipe":
+# through cat into $T/NAME.got), with ARGS; sets PORT.
+receiver() {
+	local name=$1 out=$2
+	shift 2
+	if [ "$out" = pipe ]; then
+		bg "$name" bash -c 'got=$1; shift; "$SOCKCAT" -v -d -l 0 "$@" | cat > "$got"' \
+		    _ "$T/$name.got" "$@"
+	else
+		bg "$name" bash -c 'out=$1; shift; exec "$SOCKCAT" -v -d -l 0 "$@" > "$out"' \
+		    _ "$out" "$@"
+	fi
+	PORT=$(listen_port "$name")
+}
+
+@test "file on stdin, file on stdout: sendfile and splice move every byte" {
+	need_strace
+	receiver rcv "$T/out"
+	traced "$T/send.trace" "$SOCKCAT" 127.0.0.1 "$PORT" < "$T/data"
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	cmp "$T/data" "$T/out"
+	grep -q '^[0-9]* *sendfile(' "$T/send.trace"
+}
+
+@test "pipe on stdin, pipe on stdout: splice both ways, byte-exact" {
+	receiver rcv pipe
+	run --separate-stderr timeout 20 bash -c \
+	    'cat "$1" | "$SOCKCAT" 127.0.0.1 "$2"' _ "$T/data" "$PORT"
+	[ "$status" -eq 0 ]
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	cmp "$T/data" "$T/rcv.got"
+}
+
+@test "a listener writing to /dev/null through its internal pipe receives every byte" {
+	need_strace
+	bg rcv bash -c 'exec strace -f -qq -o "$0" -e trace=splice \
+	    env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    "$SOCKCAT" -vv -d -l 0 > /dev/null' "$T/rcv.trace"
+	PORT=$(listen_port rcv)
+	run --separate-stderr timeout 20 "$SOCKCAT" 127.0.0.1 "$PORT" < "$T/data"
+	[ "$status" -eq 0 ]
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	grep -q " sent 0, rcvd $(stat -c %s "$T/data")\$" "$T/rcv.err"
+	grep -q 'splice(' "$T/rcv.trace"
+}
+
+@test "a server sends a file to a client writing to a pipe, and to a file" {
+	for out in pipe file; do
+		BG_STDIN="$T/data" bg "srv$out" "$SOCKCAT" -v -l 0
+		PORT=$(listen_port "srv$out")
+		if [ "$out" = pipe ]; then
+			run timeout 20 bash -c '"$SOCKCAT" -d 127.0.0.1 "$1" | cat > "$2"' \
+			    _ "$PORT" "$T/got.$out"
+		else
+			run timeout 20 bash -c '"$SOCKCAT" -d 127.0.0.1 "$1" > "$2"' \
+			    _ "$PORT" "$T/got.$out"
+		fi
+		[ "$status" -eq 0 ]
+		bg_wait "srv$out"
+		cmp "$T/data" "$T/got.$out"
+	done
+}
+
+@test "full duplex through the fast path: both directions arrive intact" {
+	make_big "$T/back" 4
+	bg srv bash -c 'exec "$SOCKCAT" -v -l 0 < "$0" > "$1"' "$T/back" "$T/srv.got"
+	PORT=$(listen_port srv)
+	run timeout 30 bash -c 'cat "$1" | "$SOCKCAT" 127.0.0.1 "$2" | cat > "$3"' \
+	    _ "$T/data" "$PORT" "$T/cli.got"
+	[ "$status" -eq 0 ]
+	bg_wait srv
+	cmp "$T/data" "$T/srv.got"
+	cmp "$T/back" "$T/cli.got"
+}
+
+@test "Unix stream sockets use the fast path too, byte-exact" {
+	bg srv bash -c 'exec "$SOCKCAT" -l -U "$0" > "$1"' "$T/s" "$T/srv.got"
+	wait_for 10 test -S "$T/s"
+	run timeout 20 "$SOCKCAT" -U "$T/s" < "$T/data"
+	[ "$status" -eq 0 ]
+	bg_wait srv
+	cmp "$T/data" "$T/srv.got"
+}
+
+@test "options that need the bytes (-C, -o, --output) fall back to read/write" {
+	need_strace
+	printf 'line one\nline two\n' > "$T/text"
+	receiver rcv "$T/out"
+	traced "$T/send.trace" "$SOCKCAT" -C -o "$T/dump" --output "$T/raw" \
+	    127.0.0.1 "$PORT" < "$T/text"
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(od -An -c "$T/out" | tr -d ' \n')" = 'lineone\r\nlinetwo\r\n' ]
+	cmp "$T/raw" "$T/out"
+	grep -q '^> 00000000 6c 69 6e 65' "$T/dump"
+	run grep -E 'sendfile\(|splice\(' "$T/send.trace"
+	[ "$status" -ne 0 ]
+}
+
+@test "--no-splice moves the same bytes with read and write only" {
+	need_strace
+	bg rcv bash -c 'exec strace -f -qq -o "$0" -e trace=splice,sendfile \
+	    env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    "$SOCKCAT" --no-splice -v -d -l 0 > "$1"' "$T/rcv.trace" "$T/out"
+	PORT=$(listen_port rcv)
+	traced "$T/send.trace" "$SOCKCAT" --no-splice 127.0.0.1 "$PORT" < "$T/data"
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	cmp "$T/data" "$T/out"
+	run grep -E 'sendfile\(|splice\(' "$T/send.trace" "$T/rcv.trace"
+	[ "$status" -ne 0 ]
+}
+
+@test "stdout opened for appending (>>) falls back to write and appends" {
+	printf 'before\n' > "$T/log"
+	bg rcv bash -c 'exec "$SOCKCAT" -v -d -l 0 >> "$0"' "$T/log"
+	PORT=$(listen_port rcv)
+	run timeout 20 "$SOCKCAT" 127.0.0.1 "$PORT" < "$T/data"
+	[ "$status" -eq 0 ]
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	{ printf 'before\n'; cat "$T/data"; } | cmp - "$T/log"
+}
+
+@test "the fast path keeps the end-of-stream rules: request/reply through pipes" {
+	bg srv python3 "$PEER" eof-reply --port-file "$T/srv.port"
+	PORT=$(peer_port srv)
+	run --separate-stderr timeout 10 bash -c \
+	    'printf "%s" hello | "$SOCKCAT" 127.0.0.1 "$1" | cat' _ "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "got 5 bytes" ]
+}
