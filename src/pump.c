@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,24 @@ enum lane_mode {
 	LANE_DIRECT,	/* splice between a pipe and the socket, no buffer */
 	LANE_VIA,	/* splice through an internal pipe: stdout a file */
 	LANE_SENDFILE,	/* stdin a regular file: sendfile to the socket */
+	LANE_DGRAMS,	/* UDP: datagrams received in batches */
+};
+
+/*
+ * Batched UDP receive: each datagram lands whole in a slot of its own
+ * (no datagram exceeds one), and is written out from there by writev(2).
+ */
+#define DGRAM_BATCH	32
+#define DGRAM_SLOT	65536
+
+struct dgrams {
+	unsigned char	*slots;			/* DGRAM_BATCH * DGRAM_SLOT */
+	struct iovec	 iov[DGRAM_BATCH];
+	size_t		 len[DGRAM_BATCH];
+	int		 count;			/* datagrams received */
+	int		 next;			/* first not yet written out */
+	size_t		 off;			/* bytes of that one written */
+	size_t		 pending;		/* bytes not yet written out */
 };
 
 /* The zero-copy state of a direction (Linux; always LANE_COPY elsewhere). */
@@ -74,6 +93,7 @@ struct pump {
 	struct fdflags		 saved;		/* stdio flags to put back */
 	struct lane		 up;		/* stdin to the socket */
 	struct lane		 down;		/* the socket to stdout */
+	struct dgrams		*dg;		/* LANE_DGRAMS only */
 
 	bool	in_open;	/* stdin may still give data */
 	bool	net_in_open;	/* the socket may still give data */
@@ -394,7 +414,8 @@ finish_stdin(struct pump *p)
 static size_t
 out_pending(const struct pump *p)
 {
-	return p->to_out.len + p->down.in_pipe;
+	return p->to_out.len + p->down.in_pipe +
+	    (p->dg != NULL ? p->dg->pending : 0);
 }
 
 /* Back to read/write for good; a VIA pipe goes once it is empty. */
@@ -444,6 +465,13 @@ choose_lanes(struct pump *p)
 	p->up.mode = p->down.mode = LANE_COPY;
 	p->up.pipe_rd = p->up.pipe_wr = -1;
 	p->down.pipe_rd = p->down.pipe_wr = -1;
+	if (p->cfg->udp && !p->cfg->no_splice && e->log == NULL &&
+	    p->cfg->recv_limit == NO_LIMIT && !p->cfg->send_only) {
+		if ((p->dg = calloc(1, sizeof(*p->dg))) != NULL &&
+		    (p->dg->slots = malloc(DGRAM_BATCH * DGRAM_SLOT)) != NULL)
+			p->down.mode = LANE_DGRAMS;
+		return;
+	}
 	if (!zero_copy_allowed(p))
 		return;
 	if (e->in_fd >= 0 && fstat(e->in_fd, &st) == 0) {
@@ -635,6 +663,92 @@ down_drain(struct pump *p)
 	return r;
 }
 
+/* UDP: a batch of datagrams from the socket, each into its own slot. */
+static enum pump_result
+dgram_read(struct pump *p)
+{
+	struct dgrams *d = p->dg;
+	int i, n;
+
+	for (i = 0; i < DGRAM_BATCH; i++) {
+		d->iov[i].iov_base = d->slots + (size_t)i * DGRAM_SLOT;
+		d->iov[i].iov_len = DGRAM_SLOT;
+	}
+	n = zc_recv_batch(p->ends->net_fd, d->iov, d->len, DGRAM_BATCH);
+	if (n == -1) {
+		if (is_transient(errno))
+			return PUMP_DONE;
+		if (errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP) {
+			p->down.mode = LANE_COPY;	/* nothing was taken */
+			return PUMP_DONE;
+		}
+		(void)fail(p, PUMP_NET_ERROR, "read from", p->ends->peer, errno);
+		return net_failure(p);
+	}
+	d->count = n;
+	d->next = 0;
+	d->off = 0;
+	d->pending = 0;
+	for (i = 0; i < n; i++)
+		d->pending += d->len[i];
+	p->stats->rcvd += d->pending;
+	if (p->out_gone) {
+		d->count = 0;
+		d->pending = 0;
+	}
+	touch(p);
+	return PUMP_DONE;
+}
+
+/* UDP: the received datagrams out to stdout in one writev(2). */
+static enum pump_result
+dgram_write(struct pump *p)
+{
+	struct dgrams *d = p->dg;
+	struct iovec w[DGRAM_BATCH];
+	int i, cnt = 0;
+	ssize_t n;
+	size_t left;
+
+	for (i = d->next; i < d->count; i++) {
+		w[cnt].iov_base = d->iov[i].iov_base;
+		w[cnt].iov_len = d->len[i];
+		if (i == d->next) {
+			w[cnt].iov_base = (unsigned char *)w[cnt].iov_base +
+			    d->off;
+			w[cnt].iov_len -= d->off;
+		}
+		cnt++;
+	}
+	n = writev(p->ends->out_fd, w, cnt);
+	if (n == -1) {
+		if (is_transient(errno))
+			return PUMP_DONE;
+		if (errno == EPIPE && p->ends->out_may_close) {
+			p->out_gone = true;
+			d->count = d->next = 0;
+			d->pending = 0;
+			return PUMP_DONE;
+		}
+		return fail(p, PUMP_LOCAL_ERROR, "write to", p->ends->out_name,
+		    errno);
+	}
+	d->pending -= (size_t)n;
+	for (left = (size_t)n; left > 0 && d->next < d->count; ) {
+		size_t rest = d->len[d->next] - d->off;
+
+		if (left < rest) {
+			d->off += left;
+			break;
+		}
+		left -= rest;
+		d->next++;
+		d->off = 0;
+	}
+	touch(p);
+	return PUMP_DONE;
+}
+
 /* The end-of-stream rules of CLI.md, in order.  True: the session ends. */
 static bool
 session_over(struct pump *p, enum pump_result *why)
@@ -748,6 +862,12 @@ set_down_slots(struct pump *p)
 		set_slot(p, SLOT_STDOUT, e->out_fd, p->net_in_open &&
 		    l->dst_blocked, POLLOUT);
 		return;
+	case LANE_DGRAMS:
+		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
+		    p->dg->pending == 0, POLLIN);
+		set_slot(p, SLOT_STDOUT, e->out_fd, p->dg->pending > 0,
+		    POLLOUT);
+		return;
 	case LANE_VIA:
 		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
 		    l->in_pipe < l->cap && !l->drain_by_copy &&
@@ -775,6 +895,15 @@ run_down(struct pump *p)
 	short out = p->pfd[SLOT_STDOUT].revents;
 
 	switch (p->down.mode) {
+	case LANE_DGRAMS:
+		if (out != 0) {
+			enum pump_result r = dgram_write(p);
+
+			if (r != PUMP_DONE)
+				return r;
+		}
+		return in != 0 && p->dg->pending == 0 ? dgram_read(p) :
+		    PUMP_DONE;
 	case LANE_DIRECT:
 		if (out != 0)
 			return down_direct(p, false);
@@ -910,6 +1039,9 @@ out:
 		close(p.down.pipe_rd);
 		close(p.down.pipe_wr);
 	}
+	if (p.dg != NULL)
+		free(p.dg->slots);
+	free(p.dg);
 	fdflags_restore(&p.saved);
 	free(p.to_net.data);
 	free(p.to_out.data);

@@ -24,6 +24,9 @@
 #define IPV6_MINHOPCOUNT	73
 #endif
 
+/* The receive buffer UDP sockets ask for unless -I says otherwise. */
+#define UDP_RCVBUF		(4 * 1024 * 1024)
+
 /* How many random source ports -r tries before giving up. */
 #define RANDOM_PORT_TRIES	64
 
@@ -103,6 +106,13 @@ set_options(int fd, int family, const struct config *cfg, char *err,
 	if (cfg->rcvbuf != -1 && set_opt(fd, SOL_SOCKET, SO_RCVBUF,
 	    (int)cfg->rcvbuf, "SO_RCVBUF", err, errlen) == -1)
 		return -1;
+	/*
+	 * UDP drops what does not fit the receive buffer: ask for a deep one
+	 * (the kernel caps it at net.core.rmem_max), so a burst waits for
+	 * us instead of being lost.
+	 */
+	if (cfg->rcvbuf == -1 && cfg->udp)
+		(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, UDP_RCVBUF);
 	if (cfg->sndbuf != -1 && set_opt(fd, SOL_SOCKET, SO_SNDBUF,
 	    (int)cfg->sndbuf, "SO_SNDBUF", err, errlen) == -1)
 		return -1;

@@ -8,6 +8,7 @@
 #ifdef __linux__
 #define _GNU_SOURCE
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #endif
 
 #include <errno.h>
@@ -32,6 +33,26 @@ ssize_t
 zc_sendfile(int out, int in, size_t len)
 {
 	return sendfile(out, in, NULL, len);
+}
+
+int
+zc_recv_batch(int fd, struct iovec *iov, size_t *lens, int max)
+{
+	struct mmsghdr msgs[64];
+	int i, n;
+
+	if (max > 64)
+		max = 64;
+	for (i = 0; i < max; i++) {
+		msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i],
+		    .msg_iovlen = 1 };
+		msgs[i].msg_len = 0;
+	}
+	if ((n = recvmmsg(fd, msgs, (unsigned)max, MSG_DONTWAIT, NULL)) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		lens[i] = msgs[i].msg_len;
+	return n;
 }
 
 size_t
@@ -63,6 +84,17 @@ zc_pipe(int fds[2], size_t *cap)
 }
 
 #else	/* !__linux__ */
+
+int
+zc_recv_batch(int fd, struct iovec *iov, size_t *lens, int max)
+{
+	(void)fd;
+	(void)iov;
+	(void)lens;
+	(void)max;
+	errno = ENOSYS;
+	return -1;
+}
 
 ssize_t
 zc_splice(int in, int out, size_t len)
