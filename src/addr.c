@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "text.h"
 
 /* glibc's "host has no address of this family", where it exists. */
 static bool
@@ -124,8 +125,10 @@ addr_name(const struct config *cfg, const struct sockaddr *sa, socklen_t len,
 		snprintf(text, ADDR_TEXTLEN, "(UNKNOWN)");
 		return;
 	}
+	/* DNS names come from whoever runs the peer's DNS. */
+	text_safe_str(text);
 	for (p = text; *p != '\0'; p++)
-		if (!isprint((unsigned char)*p) || isspace((unsigned char)*p))
+		if (isspace((unsigned char)*p))
 			*p = '?';
 }
 

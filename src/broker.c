@@ -39,7 +39,7 @@ struct member {
 	int		 in_fd, out_fd;
 	unsigned char	*queue;		/* ring of QUEUE_SIZE bytes */
 	size_t		 head, len;
-	bool		 line_start;	/* --chat: next byte begins a line */
+	struct chat_state chat;		/* --chat framing */
 	char		 nick[NICKLEN];
 	char		 peer[PEERLEN];
 };
@@ -68,27 +68,26 @@ chat_room(const char *nick, size_t n)
 }
 
 size_t
-chat_frame(const char *nick, bool *line_start, const unsigned char *in,
+chat_frame(const char *nick, struct chat_state *st, unsigned char *in,
     size_t n, unsigned char *out)
 {
 	size_t i, o = 0, nicklen = strlen(nick);
 
+	text_safe(in, n, true, &st->text);
 	for (i = 0; i < n; i++) {
 		unsigned char c = in[i];
 
-		if (*line_start) {
+		if (st->line_start) {
 			out[o++] = '<';
 			memcpy(out + o, nick, nicklen);
 			o += nicklen;
 			out[o++] = '>';
 			out[o++] = ' ';
-			*line_start = false;
+			st->line_start = false;
 		}
-		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-			c = '?';
 		out[o++] = c;
 		if (c == '\n')
-			*line_start = true;
+			st->line_start = true;
 	}
 	return o;
 }
@@ -189,7 +188,7 @@ add_client(struct broker *b, int fd, const char *peer)
 		return;
 	}
 	m->active = m->in_open = m->out_open = true;
-	m->line_start = true;
+	m->chat = (struct chat_state){ .line_start = true };
 	m->in_fd = m->out_fd = fd;
 	m->head = m->len = 0;
 	snprintf(m->nick, sizeof(m->nick), "user%lu", ++b->next_user);
@@ -230,7 +229,7 @@ accept_client(struct broker *b)
 	fd = sock_accept(cfg, b->lfd, 0, &ss, &len, err, sizeof(err));
 	if (fd == -1) {
 		if (err[0] != '\0')
-			log_error("%s", err);
+			log_error(cfg, "%s", err);
 		else if (errno == EMFILE || errno == ENFILE) {
 			/* Refuse, or the waiting client keeps poll() awake. */
 			log_note(cfg, 1, "refused a connection: out of file "
@@ -293,8 +292,7 @@ read_member(struct broker *b, struct member *m)
 	tlog_data(b->log, m->local ? '>' : '<', b->chunk, (size_t)n);
 	len = (size_t)n;
 	if (b->cfg->chat) {
-		len = chat_frame(m->nick, &m->line_start, b->chunk, len,
-		    b->framed);
+		len = chat_frame(m->nick, &m->chat, b->chunk, len, b->framed);
 		out = b->framed;
 	}
 	broadcast(b, m, out, len);
@@ -316,7 +314,7 @@ write_member(struct broker *b, struct member *m)
 		return;
 	if (n <= 0) {
 		if (m->local) {
-			log_error("write to stdout: %s", strerror(errno));
+			log_error(b->cfg, "write to stdout: %s", strerror(errno));
 			m->out_open = false;
 			m->len = 0;
 		} else
@@ -381,7 +379,7 @@ loop(struct broker *b)
 		if (poll(b->pfd, n, -1) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			log_error("poll: %s", strerror(errno));
+			log_error(b->cfg, "poll: %s", strerror(errno));
 			return EXIT_NET;
 		}
 		for (i = 1; i < n; i++) {
@@ -435,16 +433,16 @@ broker_run(const struct config *cfg, int lfd, struct tlog *log)
 	b.members[0].out_open = true;
 	b.members[0].in_fd = STDIN_FILENO;
 	b.members[0].out_fd = STDOUT_FILENO;
-	b.members[0].line_start = true;
+	b.members[0].chat.line_start = true;
 	snprintf(b.members[0].nick, NICKLEN, "server");
 	if (fdflags_nonblock(&b.saved, STDIN_FILENO) == -1 ||
 	    fdflags_nonblock(&b.saved, STDOUT_FILENO) == -1)
-		log_error("set O_NONBLOCK on stdio: %s", strerror(errno));
+		log_error(cfg, "set O_NONBLOCK on stdio: %s", strerror(errno));
 	status = loop(&b);
 	fdflags_restore(&b.saved);
 	goto out;
 nomem:
-	log_error("allocate broker tables: %s", strerror(errno));
+	log_error(cfg, "allocate broker tables: %s", strerror(errno));
 out:
 	for (i = 0; b.members != NULL && i < b.nmembers; i++) {
 		if (!b.members[i].local && b.members[i].active)

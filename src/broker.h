@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "text.h"
 #include "tlog.h"
 
 /*
@@ -18,15 +19,23 @@
  */
 int	broker_run(const struct config *cfg, int lfd, struct tlog *log);
 
+/* What --chat framing remembers of one member between reads. */
+struct chat_state {
+	bool			line_start;	/* next byte begins a line */
+	struct text_state	text;		/* UTF-8 split across reads */
+};
+
 /*
- * --chat framing: copies in[0..n) to out, starting each line with
+ * --chat framing: makes in[0..n) safe in place, then copies it to out,
+ * starting each line with
  * "<nick> ", and replacing control characters other than tab and newline
- * (ESC, CR, ...) with '?', so no client can drive another's terminal.
- * *line_start says whether the next byte begins a line, and is updated.
- * out must have room for chat_room(nick, n) bytes.  Returns the length.
+ * (ESC, CR, 8-bit and UTF-8 C1 controls such as CSI) with '?', so no
+ * client can drive another's terminal; see text_safe().  st carries the
+ * state between calls: start with line_start true.  out must have room for
+ * chat_room(nick, n) bytes.  Returns the length.
  */
-size_t	chat_frame(const char *nick, bool *line_start, const unsigned char *in,
-	    size_t n, unsigned char *out);
+size_t	chat_frame(const char *nick, struct chat_state *st,
+	    unsigned char *in, size_t n, unsigned char *out);
 
 /* The most bytes chat_frame() can write for n input bytes. */
 size_t	chat_room(const char *nick, size_t n);

@@ -35,6 +35,12 @@ enum long_only {
 	OPT_DENYFILE,
 	OPT_PROXY_AUTH,
 	OPT_NO_SPLICE,
+	OPT_RETRY,
+	OPT_RETRY_INTERVAL,
+	OPT_PORT_FILE,
+	OPT_TTY,
+	OPT_PROGRESS,
+	OPT_JSON,
 };
 
 static const char short_opts[] =
@@ -93,6 +99,12 @@ static const struct option long_opts[] = {
 	{ "denyfile",		required_argument,	NULL, OPT_DENYFILE },
 	{ "proxy-auth",		required_argument,	NULL, OPT_PROXY_AUTH },
 	{ "no-splice",		no_argument,		NULL, OPT_NO_SPLICE },
+	{ "retry",		required_argument,	NULL, OPT_RETRY },
+	{ "retry-interval",	required_argument,	NULL, OPT_RETRY_INTERVAL },
+	{ "port-file",		required_argument,	NULL, OPT_PORT_FILE },
+	{ "tty",		no_argument,		NULL, OPT_TTY },
+	{ "progress",		optional_argument,	NULL, OPT_PROGRESS },
+	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -131,74 +143,84 @@ static const char usage_text[] =
 "       sockcat -l -p port [options] [address]\n"
 "       sockcat -U [options] path\n";
 
-static const char options_text[] =
-"\n"
-"Connects to host port, or listens with -l, and copies stdin to the\n"
-"socket and the socket to stdout.\n"
-"\n"
-"Options:\n"
-"  -4, --ipv4              IPv4 only\n"
-"  -6, --ipv6              IPv6 only\n"
-"  -b, --broadcast         allow sending to broadcast addresses (UDP)\n"
-"  -C, --crlf              send CRLF as line ending (LF becomes CRLF)\n"
-"  -c, --sh-exec CMD       run /bin/sh -c CMD with the connection as its\n"
-"                          stdin/stdout\n"
-"  -D, --socket-debug      set SO_DEBUG on the socket\n"
-"  -d, --no-stdin          do not read stdin\n"
-"  -e, --exec PROG         run PROG (no shell; arguments split on blanks)\n"
-"                          with the connection as its stdin/stdout\n"
-"  -h, --help              show this help and exit\n"
-"  -I, --recv-buffer LEN   socket receive buffer size (SO_RCVBUF)\n"
-"  -i, --interval SECS     delay between lines sent\n"
-"  -k, --keep-open         keep listening after a client leaves (with -l)\n"
-"  -l, --listen            listen for an incoming connection\n"
-"  -M, --ttl TTL           outgoing TTL / hop limit\n"
-"  -m, --min-ttl TTL       minimum incoming TTL / hop limit\n"
-"  -N, --half-close        shut down the socket's write side on stdin EOF\n"
-"                          (the default; kept for compatibility)\n"
-"  -n, --nodns             numeric addresses only, no DNS or reverse lookups\n"
-"  -O, --send-buffer LEN   socket send buffer size (SO_SNDBUF)\n"
-"  -o, --hex-dump FILE     hex dump of the traffic to FILE (> sent, < received)\n"
-"  -P, --proxy-user USER   proxy user name (password: SOCKCAT_PROXY_PASS)\n"
-"  -p, --source-port PORT  connect: source port; listen: port to listen on\n"
-"  -q, --quit SECS         after stdin EOF, exit when the peer closes or\n"
-"                          after SECS; negative: wait for the peer\n"
-"  -r, --randomize         pick a random source port\n"
-"  -s, --source ADDR       source address (connect) or bind address (listen)\n"
-"  -T, --tos TOS           IP TOS / traffic class: lowdelay, throughput,\n"
-"                          reliability, lowcost, ef, af11-af43, cs0-cs7, ...\n"
-"                          Minimize-Delay, ..., or a number 0-255\n"
-"  -t, --telnet            refuse telnet option negotiation\n"
-"  -U, --unixsock          Unix-domain socket (path; @name is abstract)\n"
-"  -u, --udp               UDP instead of TCP\n"
-"  -v, --verbose           report connections on stderr; -vv adds a summary\n"
-"  -W, --recv-limit N      exit after receiving N packets\n"
-"  -w, --wait SECS         timeout for connect, accept and idleness\n"
-"  -X, --proxy-type TYPE   proxy protocol: 4, 4a, 5 (default), connect;\n"
-"                          also socks4, socks4a, socks5, http\n"
-"  -x, --proxy ADDR[:PORT] connect through the proxy at ADDR\n"
-"  -z, --zero-io           probe ports for listeners, sending no data\n"
-"      --allow LIST        accept only clients in LIST (addresses, CIDR)\n"
-"      --allowfile FILE    accept only clients listed in FILE\n"
-"      --append-output     append to -o and --output files\n"
-"      --broker            relay every client's data to all other clients\n"
-"      --chat              --broker with <userN> prefixes\n"
-"      --delay SECS        same as -i (ncat's name)\n"
-"      --deny LIST         refuse clients in LIST (addresses, CIDR)\n"
-"      --denyfile FILE     refuse clients listed in FILE\n"
-"      --idle-timeout SECS exit after SECS without traffic (not connect)\n"
-"      --keepalive         set SO_KEEPALIVE on the connection\n"
-"      --max-conns N       most clients served at once (default 100)\n"
-"      --no-shutdown       keep the write side open on stdin EOF\n"
-"      --no-splice         copy with read/write, never splice or sendfile\n"
-"      --output FILE       raw copy of the traffic, both ways, to FILE\n"
-"      --proxy-auth USER[:PASS]  proxy credentials\n"
-"      --recv-only         only receive: never read stdin nor send\n"
-"      --send-only         only send: discard what arrives, end at stdin EOF\n"
-"      --version           show the version and exit\n"
-"\n"
-"Times take ms, s, m or h (-w 500ms); a bare number is seconds.\n"
-"Exit status: 0 session completed, 1 network failure, 2 usage error.\n";
+/* One string per line: C11 caps a single literal at 4095 bytes. */
+static const char *const options_text[] = {
+	"\n",
+	"Connects to host port, or listens with -l, and copies stdin to the\n",
+	"socket and the socket to stdout.\n",
+	"\n",
+	"Options:\n",
+	"  -4, --ipv4              IPv4 only\n",
+	"  -6, --ipv6              IPv6 only\n",
+	"  -b, --broadcast         allow sending to broadcast addresses (UDP)\n",
+	"  -C, --crlf              send CRLF as line ending (LF becomes CRLF)\n",
+	"  -c, --sh-exec CMD       run /bin/sh -c CMD with the connection as its\n",
+	"                          stdin/stdout\n",
+	"  -D, --socket-debug      set SO_DEBUG on the socket\n",
+	"  -d, --no-stdin          do not read stdin\n",
+	"  -e, --exec PROG         run PROG (no shell; arguments split on blanks)\n",
+	"                          with the connection as its stdin/stdout\n",
+	"  -h, --help              show this help and exit\n",
+	"  -I, --recv-buffer LEN   socket receive buffer size (SO_RCVBUF)\n",
+	"  -i, --interval SECS     delay between lines sent\n",
+	"  -k, --keep-open         keep listening after a client leaves (with -l)\n",
+	"  -l, --listen            listen for an incoming connection\n",
+	"  -M, --ttl TTL           outgoing TTL / hop limit\n",
+	"  -m, --min-ttl TTL       minimum incoming TTL / hop limit\n",
+	"  -N, --half-close        shut down the socket's write side on stdin EOF\n",
+	"                          (the default; kept for compatibility)\n",
+	"  -n, --nodns             numeric addresses only, no DNS or reverse lookups\n",
+	"  -O, --send-buffer LEN   socket send buffer size (SO_SNDBUF)\n",
+	"  -o, --hex-dump FILE     hex dump of the traffic to FILE (> sent, < received)\n",
+	"  -P, --proxy-user USER   proxy user name (password: SOCKCAT_PROXY_PASS)\n",
+	"  -p, --source-port PORT  connect: source port; listen: port to listen on\n",
+	"  -q, --quit SECS         after stdin EOF, exit when the peer closes or\n",
+	"                          after SECS; negative: wait for the peer\n",
+	"  -r, --randomize         pick a random source port\n",
+	"  -s, --source ADDR       source address (connect) or bind address (listen)\n",
+	"  -T, --tos TOS           IP TOS / traffic class: lowdelay, throughput,\n",
+	"                          reliability, lowcost, ef, af11-af43, cs0-cs7, ...\n",
+	"                          Minimize-Delay, ..., or a number 0-255\n",
+	"  -t, --telnet            refuse telnet option negotiation\n",
+	"  -U, --unixsock          Unix-domain socket (path; @name is abstract)\n",
+	"  -u, --udp               UDP instead of TCP\n",
+	"  -v, --verbose           report connections on stderr; -vv adds a summary\n",
+	"  -W, --recv-limit N      exit after receiving N packets\n",
+	"  -w, --wait SECS         timeout for connect, accept and idleness\n",
+	"  -X, --proxy-type TYPE   proxy protocol: 4, 4a, 5 (default), connect;\n",
+	"                          also socks4, socks4a, socks5, http\n",
+	"  -x, --proxy ADDR[:PORT] connect through the proxy at ADDR\n",
+	"  -z, --zero-io           probe ports for listeners, sending no data\n",
+	"      --allow LIST        accept only clients in LIST (addresses, CIDR)\n",
+	"      --allowfile FILE    accept only clients listed in FILE\n",
+	"      --append-output     append to -o and --output files\n",
+	"      --broker            relay every client's data to all other clients\n",
+	"      --chat              --broker with <userN> prefixes\n",
+	"      --delay SECS        same as -i (ncat's name)\n",
+	"      --deny LIST         refuse clients in LIST (addresses, CIDR)\n",
+	"      --denyfile FILE     refuse clients listed in FILE\n",
+	"      --idle-timeout SECS exit after SECS without traffic (not connect)\n",
+	"      --json              report events as JSON lines on stderr\n",
+	"      --keepalive         set SO_KEEPALIVE on the connection\n",
+	"      --max-conns N       most clients served at once (default 100)\n",
+	"      --no-shutdown       keep the write side open on stdin EOF\n",
+	"      --no-splice         copy with read/write, never splice or sendfile\n",
+	"      --output FILE       raw copy of the traffic, both ways, to FILE\n",
+	"      --port-file FILE    once listening, write the port to FILE\n",
+	"      --progress[=always] transfer meter on stderr (a terminal, or always)\n",
+	"      --proxy-auth USER[:PASS]  proxy credentials\n",
+	"      --recv-only         only receive: never read stdin nor send\n",
+	"      --retry TIME        keep retrying a refused or failed connect for TIME\n",
+	"      --retry-interval TIME  pause between retries (default 200ms)\n",
+	"      --send-only         only send: discard what arrives, end at stdin EOF\n",
+	"      --tty               raw local terminal while connected (keys go to the\n",
+	"                          peer; Ctrl-C too)\n",
+	"      --version           show the version and exit\n",
+	"\n",
+	"Times take ms, s, m or h (-w 500ms); a bare number is seconds.\n",
+	"Exit status: 0 session completed, 1 network failure, 2 usage error.\n",
+	NULL,
+};
 
 void
 cli_defaults(struct config *cfg)
@@ -221,6 +243,8 @@ cli_defaults(struct config *cfg)
 	cfg->min_ttl = -1;
 	cfg->max_conns = DEFAULT_MAX_CONNS;
 	cfg->proxy_port = -1;
+	cfg->retry_ms = NO_LIMIT;
+	cfg->retry_interval_ms = DEFAULT_RETRY_INTERVAL_MS;
 }
 
 void
@@ -239,8 +263,11 @@ cli_free(struct config *cfg)
 void
 cli_help(void)
 {
+	const char *const *line;
+
 	fputs(usage_text, stdout);
-	fputs(options_text, stdout);
+	for (line = options_text; *line != NULL; line++)
+		fputs(*line, stdout);
 }
 
 long
@@ -486,6 +513,41 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			break;
 		case OPT_NO_SPLICE:
 			cfg->no_splice = true;
+			break;
+		case OPT_RETRY:
+			if (positive_time(optarg, "--retry", false,
+			    &cfg->retry_ms, err, errlen) == -1)
+				return -1;
+			break;
+		case OPT_RETRY_INTERVAL:
+			if (positive_time(optarg, "--retry-interval", false,
+			    &cfg->retry_interval_ms, err, errlen) == -1)
+				return -1;
+			break;
+		case OPT_PORT_FILE:
+			cfg->port_file = optarg;
+			break;
+		case OPT_TTY:
+			cfg->tty = true;
+			break;
+		case OPT_PROGRESS:
+			if (optarg == NULL)
+				cfg->progress = PROGRESS_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				cfg->progress = PROGRESS_ALWAYS;
+			else if (strcmp(optarg, "auto") == 0)
+				cfg->progress = PROGRESS_AUTO;
+			else if (strcmp(optarg, "never") == 0)
+				cfg->progress = PROGRESS_OFF;
+			else {
+				snprintf(err, errlen, "invalid value \"%s\" for "
+				    "--progress: expected always, auto or never",
+				    optarg);
+				return -1;
+			}
+			break;
+		case OPT_JSON:
+			cfg->json = true;
 			break;
 		case OPT_NO_SHUTDOWN:
 			cfg->no_shutdown_flag = true;
@@ -808,6 +870,18 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    ip_opts),
 		    "option -U conflicts with -4, -6, -p, -r, -b, -M, -m and -T: "
 		    "a Unix socket has no IP" },
+		{ cfg->port_file != NULL && (!cfg->listen || cfg->unix_socket),
+		    "option --port-file needs -l with TCP or UDP" },
+		{ cfg->retry_ms != NO_LIMIT && cfg->listen,
+		    "option --retry is for connecting: it does not combine "
+		    "with -l" },
+		{ cfg->tty && (cfg->scan || cfg->broker ||
+		    cfg->exec_prog != NULL || cfg->exec_shell != NULL),
+		    "option --tty needs stdin: it does not combine with -z, "
+		    "-e, -c, --broker or --chat" },
+		{ cfg->json && cfg->progress == PROGRESS_ALWAYS,
+		    "options --json and --progress=always conflict: both "
+		    "write to stderr" },
 		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
 		    "option -s with -U needs -u: it names the local datagram "
 		    "socket" },

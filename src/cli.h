@@ -30,6 +30,14 @@ enum proxy_type {
 /* Longest host name we keep, plus brackets and port. */
 #define PROXY_HOSTLEN	256
 
+/* --progress: never (default), when stderr is a terminal, or always. */
+#define PROGRESS_OFF	0
+#define PROGRESS_AUTO	1
+#define PROGRESS_ALWAYS	2
+
+/* --retry-interval's default: 200 ms. */
+#define DEFAULT_RETRY_INTERVAL_MS	200
+
 /* ncat's default for --max-conns. */
 #define DEFAULT_MAX_CONNS	100
 
@@ -65,6 +73,14 @@ struct config {
 	bool		 crlf;		/* -C */
 	bool		 telnet;	/* -t */
 	bool		 no_splice;	/* --no-splice: read/write only */
+
+	/* Scripts and terminals (issue 4). */
+	long		 retry_ms;	/* --retry: keep connecting this long */
+	long		 retry_interval_ms;	/* --retry-interval */
+	const char	*port_file;	/* --port-file: bound port, atomically */
+	bool		 tty;		/* --tty: raw local terminal */
+	int		 progress;	/* --progress: PROGRESS_* */
+	bool		 json;		/* --json: events as JSON lines */
 
 	/* Socket options; -1 leaves the system default. */
 	bool		 broadcast;	/* -b */

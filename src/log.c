@@ -1,4 +1,4 @@
-/* log.c -- the -v lines on stderr, in netcat-traditional's exact format. */
+/* log.c -- the -v lines on stderr (netcat-traditional's), or --json events. */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -11,20 +11,149 @@
 #include "log.h"
 #include "unixsock.h"
 
+/* Longest JSON line we build; longer strings are cut. */
+#define JSON_LINE	4096
+
+/* A JSON event under construction. */
+struct jline {
+	char	buf[JSON_LINE];
+	size_t	len;
+};
+
+/* Does the event of this level go out?  --json implies -v. */
+static bool
+wanted(const struct config *cfg, int level)
+{
+	int v = cfg == NULL ? 0 : cfg->verbose;
+
+	if (cfg != NULL && cfg->json && v < 1)
+		v = 1;
+	return v >= level;
+}
+
+static bool
+json(const struct config *cfg)
+{
+	return cfg != NULL && cfg->json;
+}
+
+static void
+jraw(struct jline *j, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (j->len + n >= sizeof(j->buf) - 2)
+		n = sizeof(j->buf) - 2 - j->len;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+/* Appends s as a JSON string, escaped: quotes, backslashes, controls. */
+static void
+jstr(struct jline *j, const char *s)
+{
+	char esc[8];
+
+	jraw(j, "\"");
+	for (; *s != '\0' && j->len < sizeof(j->buf) - 10; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			esc[2] = '\0';
+		} else if (c < 0x20 || c == 0x7f)
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		else {
+			esc[0] = (char)c;
+			esc[1] = '\0';
+		}
+		jraw(j, esc);
+	}
+	jraw(j, "\"");
+}
+
+static void
+jbegin(struct jline *j, const char *event)
+{
+	j->len = 0;
+	j->buf[0] = '\0';
+	jraw(j, "{\"event\":");
+	jstr(j, event);
+}
+
+static void
+jkey_str(struct jline *j, const char *key, const char *value)
+{
+	jraw(j, ",");
+	jstr(j, key);
+	jraw(j, ":");
+	jstr(j, value);
+}
+
+static void
+jkey_num(struct jline *j, const char *key, unsigned long long value)
+{
+	char num[32];
+
+	jraw(j, ",");
+	jstr(j, key);
+	snprintf(num, sizeof(num), ":%llu", value);
+	jraw(j, num);
+}
+
+static void
+jkey_bool(struct jline *j, const char *key, bool value)
+{
+	jraw(j, ",");
+	jstr(j, key);
+	jraw(j, value ? ":true" : ":false");
+}
+
+static void
+jend(struct jline *j)
+{
+	jraw(j, "}");
+	fprintf(stderr, "%s\n", j->buf);
+}
+
+static const char *
+proto_name(const struct config *cfg)
+{
+	return cfg->unix_socket ? "unix" : cfg->udp ? "udp" : "tcp";
+}
+
 void
 log_listening(const struct config *cfg, const struct sockaddr_storage *bound)
 {
 	char text[ADDR_TEXTLEN];
+	struct jline j;
 	int port;
 
-	if (cfg->verbose < 1)
+	if (!wanted(cfg, 1))
 		return;
 	if (bound->ss_family == AF_UNIX) {
-		fprintf(stderr, "listening on [%s] ...\n", cfg->unix_path);
+		if (json(cfg)) {
+			jbegin(&j, "listen");
+			jkey_str(&j, "proto", proto_name(cfg));
+			jkey_str(&j, "path", cfg->unix_path);
+			jend(&j);
+		} else
+			fprintf(stderr, "listening on [%s] ...\n",
+			    cfg->unix_path);
 		return;
 	}
 	addr_numeric((const struct sockaddr *)bound, sizeof(*bound), text,
 	    &port);
+	if (json(cfg)) {
+		jbegin(&j, "listen");
+		jkey_str(&j, "proto", proto_name(cfg));
+		jkey_str(&j, "address", text);
+		jkey_num(&j, "port", (unsigned long long)port);
+		jend(&j);
+		return;
+	}
 	/* Only a listener given no address is "[any]", as in nc -l -p. */
 	if (cfg->host == NULL && addr_is_any((const struct sockaddr *)bound))
 		snprintf(text, sizeof(text), "any");
@@ -38,13 +167,22 @@ log_accepted(const struct config *cfg, int fd, const struct sockaddr *peer,
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
 	char ltext[ADDR_TEXTLEN], ptext[ADDR_TEXTLEN], name[ADDR_TEXTLEN];
-	int pport;
+	struct jline j;
+	int pport, lport = 0;
 
-	if (cfg->verbose < 1)
+	if (!wanted(cfg, 1))
 		return;
 	if (peer->sa_family == AF_UNIX) {
 		/* A client socket usually has no name: then none is shown. */
 		unix_describe(peer, peerlen, ptext, sizeof(ptext));
+		if (json(cfg)) {
+			jbegin(&j, "accept");
+			jkey_str(&j, "proto", proto_name(cfg));
+			jkey_str(&j, "path", cfg->unix_path);
+			jkey_str(&j, "remote_path", ptext);
+			jend(&j);
+			return;
+		}
 		fprintf(stderr, "connect to [%s] from (UNKNOWN)%s%s%s\n",
 		    cfg->unix_path, ptext[0] != '\0' ? " [" : "", ptext,
 		    ptext[0] != '\0' ? "]" : "");
@@ -53,9 +191,21 @@ log_accepted(const struct config *cfg, int fd, const struct sockaddr *peer,
 	if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
 		snprintf(ltext, sizeof(ltext), "?");
 	else
-		addr_numeric((struct sockaddr *)&local, len, ltext, NULL);
+		addr_numeric((struct sockaddr *)&local, len, ltext, &lport);
 	addr_numeric(peer, peerlen, ptext, &pport);
 	addr_name(cfg, peer, peerlen, name);
+	if (json(cfg)) {
+		jbegin(&j, "accept");
+		jkey_str(&j, "proto", proto_name(cfg));
+		jkey_str(&j, "local_address", ltext);
+		jkey_num(&j, "local_port", (unsigned long long)lport);
+		jkey_str(&j, "remote_address", ptext);
+		jkey_num(&j, "remote_port", (unsigned long long)pport);
+		if (strcmp(name, "(UNKNOWN)") != 0)
+			jkey_str(&j, "remote_name", name);
+		jend(&j);
+		return;
+	}
 	fprintf(stderr, "connect to [%s] from %s [%s] %d\n", ltext, name,
 	    ptext, pport);
 }
@@ -77,15 +227,38 @@ target_name(const struct config *cfg, const struct addrinfo *ai, char *name)
 	addr_name(cfg, ai->ai_addr, ai->ai_addrlen, name);
 }
 
+/*
+ * A connect or probe outcome: the text line "NAME [ADDR] PORT (SVC)
+ * OUTCOME", or a JSON "connect", "connect_failed" or "probe" event.
+ */
 static void
-connect_line(const struct config *cfg, const struct addrinfo *ai,
-    const char *outcome)
+connect_event(const struct config *cfg, const struct addrinfo *ai, bool open,
+    const char *reason)
 {
-	char name[ADDR_TEXTLEN], text[ADDR_TEXTLEN];
+	char name[ADDR_TEXTLEN], text[ADDR_TEXTLEN], outcome[256];
+	struct jline j;
 	int port;
 
-	target_name(cfg, ai, name);
 	addr_numeric(ai->ai_addr, ai->ai_addrlen, text, &port);
+	if (json(cfg)) {
+		jbegin(&j, cfg->scan ? "probe" : open ? "connect" :
+		    "connect_failed");
+		jkey_str(&j, "proto", proto_name(cfg));
+		jkey_str(&j, "host", cfg->host);
+		jkey_str(&j, "address", text);
+		jkey_num(&j, "port", (unsigned long long)port);
+		if (cfg->scan)
+			jkey_bool(&j, "open", open);
+		if (reason != NULL)
+			jkey_str(&j, "reason", reason);
+		jend(&j);
+		return;
+	}
+	target_name(cfg, ai, name);
+	if (open)
+		snprintf(outcome, sizeof(outcome), "open");
+	else
+		snprintf(outcome, sizeof(outcome), ": %s", reason);
 	fprintf(stderr, "%s [%s] %d (%s) %s\n", name, text, port,
 	    addr_service(port, cfg->udp), outcome);
 }
@@ -93,26 +266,31 @@ connect_line(const struct config *cfg, const struct addrinfo *ai,
 void
 log_connected(const struct config *cfg, const struct addrinfo *ai)
 {
-	if (cfg->verbose >= 1)
-		connect_line(cfg, ai, "open");
+	if (wanted(cfg, 1))
+		connect_event(cfg, ai, true, NULL);
 }
 
 void
 log_connect_failed(const struct config *cfg, const struct addrinfo *ai,
     int errnum)
 {
-	char outcome[256];
-
-	if (cfg->verbose < 1)
-		return;
-	snprintf(outcome, sizeof(outcome), ": %s", strerror(errnum));
-	connect_line(cfg, ai, outcome);
+	if (wanted(cfg, 1))
+		connect_event(cfg, ai, false, strerror(errnum));
 }
 
 void
 log_unix_connected(const struct config *cfg)
 {
-	if (cfg->verbose >= 1)
+	struct jline j;
+
+	if (!wanted(cfg, 1))
+		return;
+	if (json(cfg)) {
+		jbegin(&j, "connect");
+		jkey_str(&j, "proto", proto_name(cfg));
+		jkey_str(&j, "path", cfg->unix_path);
+		jend(&j);
+	} else
 		fprintf(stderr, "(UNKNOWN) [%s] open\n", cfg->unix_path);
 }
 
@@ -120,32 +298,63 @@ void
 log_summary(const struct config *cfg, unsigned long long sent,
     unsigned long long rcvd)
 {
-	if (cfg->verbose >= 2)
+	if (cfg->verbose >= 2 && !json(cfg))
 		fprintf(stderr, " sent %llu, rcvd %llu\n", sent, rcvd);
+}
+
+void
+log_close(const struct config *cfg, unsigned long long sent,
+    unsigned long long rcvd, long long ms, const char *how)
+{
+	struct jline j;
+
+	if (!json(cfg)) {
+		log_summary(cfg, sent, rcvd);
+		return;
+	}
+	jbegin(&j, "close");
+	jkey_num(&j, "sent", sent);
+	jkey_num(&j, "received", rcvd);
+	jkey_num(&j, "duration_ms", ms < 0 ? 0 : (unsigned long long)ms);
+	jkey_str(&j, "end", how);
+	jend(&j);
+}
+
+/* A message event or line: "sockcat: MESSAGE". */
+static void
+message(const struct config *cfg, const char *event, const char *fmt,
+    va_list ap)
+{
+	char line[1024];
+	struct jline j;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (json(cfg)) {
+		jbegin(&j, event);
+		jkey_str(&j, "message", line);
+		jend(&j);
+	} else
+		fprintf(stderr, "sockcat: %s\n", line);
 }
 
 void
 log_note(const struct config *cfg, int level, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
-	if (cfg->verbose < level)
+	if (!wanted(cfg, level))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	message(cfg, "note", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "sockcat: %s\n", line);
 }
 
 void
-log_error(const char *fmt, ...)
+log_error(const struct config *cfg, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	message(cfg, "error", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "sockcat: %s\n", line);
 }

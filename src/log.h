@@ -1,4 +1,4 @@
-/* log.h -- the -v lines on stderr, in netcat-traditional's exact format. */
+/* log.h -- the -v lines on stderr (netcat-traditional's), or --json events. */
 #ifndef SOCKCAT_LOG_H
 #define SOCKCAT_LOG_H
 
@@ -36,9 +36,19 @@ void	log_unix_connected(const struct config *cfg);
 void	log_summary(const struct config *cfg, unsigned long long sent,
 	    unsigned long long rcvd);
 
-/* "sockcat: MESSAGE" on stderr, always: errors. */
-void	log_error(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2)));
+/*
+ * The end of a session: the -vv summary line, or a JSON "close" event with
+ * bytes each way, duration and how it ended ("done", "idle", ...).
+ */
+void	log_close(const struct config *cfg, unsigned long long sent,
+	    unsigned long long rcvd, long long ms, const char *how);
+
+/*
+ * "sockcat: MESSAGE" on stderr, always: errors.  With --json, an error
+ * event instead.  cfg may be NULL.
+ */
+void	log_error(const struct config *cfg, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* "sockcat: MESSAGE" when cfg->verbose >= level. */
 void	log_note(const struct config *cfg, int level, const char *fmt, ...)

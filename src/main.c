@@ -18,7 +18,7 @@ main(int argc, char *argv[])
 
 	cli_defaults(&cfg);
 	if (cli_parse(&cfg, argc, argv, err, sizeof(err)) == -1) {
-		log_error("%s", err);
+		log_error(&cfg, "%s", err);
 		cli_free(&cfg);
 		return EXIT_USAGE;
 	}
@@ -29,19 +29,19 @@ main(int argc, char *argv[])
 			printf("sockcat %s\n", SOCKCAT_VERSION);
 		status = 0;
 		if (fflush(stdout) == EOF || ferror(stdout)) {
-			log_error("write to stdout failed");
+			log_error(&cfg, "write to stdout failed");
 			status = EXIT_NET;
 		}
 		cli_free(&cfg);
 		return status;
 	}
 	if (cli_check(&cfg, err, sizeof(err)) == -1) {
-		log_error("%s", err);
+		log_error(&cfg, "%s", err);
 		cli_free(&cfg);
 		return EXIT_USAGE;
 	}
 	if (sig_install() == -1) {
-		log_error("install signal handlers: failed");
+		log_error(&cfg, "install signal handlers: failed");
 		cli_free(&cfg);
 		return EXIT_NET;
 	}

@@ -16,7 +16,9 @@
 #include "fdflags.h"
 #include "pump.h"
 #include "sig.h"
+#include "progress.h"
 #include "telnet.h"
+#include "tty.h"
 #include "zerocopy.h"
 
 /*
@@ -94,6 +96,14 @@ struct pump {
 	struct lane		 up;		/* stdin to the socket */
 	struct lane		 down;		/* the socket to stdout */
 	struct dgrams		*dg;		/* LANE_DGRAMS only */
+	struct tty_saved	 tty;		/* --tty: modes to put back */
+
+	/* --progress: the meter, its next redraw, and the file's size. */
+	bool		 meter;
+	bool		 meter_drawn;
+	long long	 meter_next;
+	long long	 started;
+	long long	 in_size;
 
 	bool	in_open;	/* stdin may still give data */
 	bool	net_in_open;	/* the socket may still give data */
@@ -793,13 +803,50 @@ session_over(struct pump *p, enum pump_result *why)
 	return false;
 }
 
+/* Meter redraws per second, a few, as the issue of --progress asks. */
+#define METER_MS	250
+
+/* --progress: draw the meter over its previous self. */
+static void
+draw_meter(struct pump *p, long long now)
+{
+	char line[PROGRESS_LINE];
+
+	progress_line(line, p->stats->sent, p->stats->rcvd, p->in_size,
+	    now - p->started);
+	/* \r and erase-to-end-of-line: one line, redrawn in place. */
+	fprintf(stderr, "\r%s\033[K", line);
+	p->meter_drawn = true;
+	p->meter_next = now + METER_MS;
+}
+
+/*
+ * Ends the meter: on a terminal it is erased; in a log (--progress=always
+ * to a file) its last state stays, on a line of its own.
+ */
+static void
+end_meter(struct pump *p)
+{
+	if (!p->meter)
+		return;
+	if (isatty(STDERR_FILENO)) {
+		if (p->meter_drawn)
+			fputs("\r\033[K", stderr);
+	} else {
+		draw_meter(p, clock_ms());
+		fputs("\n", stderr);
+	}
+}
+
 /* The earliest deadline as a poll(2) timeout. */
 static int
 poll_timeout(const struct pump *p, bool waiting_for_line)
 {
 	long long d = -1;
 
-	if (p->idle_deadline >= 0)
+	if (p->meter)
+		d = p->meter_next;
+	if (p->idle_deadline >= 0 && (d < 0 || p->idle_deadline < d))
 		d = p->idle_deadline;
 	if (p->quit_deadline >= 0 && (d < 0 || p->quit_deadline < d))
 		d = p->quit_deadline;
@@ -959,6 +1006,22 @@ run_up(struct pump *p)
 	return in != 0 ? read_stdin(p) : PUMP_DONE;
 }
 
+/* --progress: whether to show the meter, and the size to measure by. */
+static void
+start_extras(struct pump *p)
+{
+	struct stat st;
+
+	p->started = clock_ms();
+	p->meter = p->cfg->progress == PROGRESS_ALWAYS ||
+	    (p->cfg->progress == PROGRESS_AUTO && isatty(STDERR_FILENO));
+	p->meter_next = p->started + METER_MS;
+	p->in_size = -1;
+	if (p->meter && p->ends->in_fd >= 0 &&
+	    fstat(p->ends->in_fd, &st) == 0 && S_ISREG(st.st_mode))
+		p->in_size = (long long)st.st_size;
+}
+
 static enum pump_result
 loop(struct pump *p)
 {
@@ -993,6 +1056,8 @@ loop(struct pump *p)
 		if ((r = run_down(p)) != PUMP_DONE ||
 		    (r = run_up(p)) != PUMP_DONE)
 			return r;
+		if (p->meter && clock_ms() >= p->meter_next)
+			draw_meter(p, clock_ms());
 	}
 }
 
@@ -1030,11 +1095,19 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		goto out;
 	}
 	choose_lanes(&p);
+	start_extras(&p);
+	if (cfg->tty && tty_raw(&p.tty, ends->in_fd) == -1) {
+		r = fail(&p, PUMP_LOCAL_ERROR, "set raw mode on", "the terminal",
+		    errno);
+		goto out;
+	}
 	touch(&p);
 	r = loop(&p);
 	stats->unsent = p.to_net.len;
 	stats->stdin_unfinished = p.in_open;
 out:
+	tty_restore(&p.tty);
+	end_meter(&p);
 	if (p.down.mode == LANE_VIA) {
 		close(p.down.pipe_rd);
 		close(p.down.pipe_wr);

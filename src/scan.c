@@ -44,6 +44,7 @@ struct scan {
 	int			 running;
 	int			 open;
 	long long		 next_allowed;	/* -i: next start time */
+	bool			 quiet;		/* --retry: report at the end */
 };
 
 /* A random 64-bit seed for -r from /dev/urandom, or the clock. */
@@ -212,14 +213,19 @@ report_ready(struct scan *s)
 	    s->probes[s->next_print].state == CLOSED)) {
 		struct probe *p = &s->probes[s->next_print++];
 
+		if (s->quiet)
+			continue;
 		ai = *p->ai;
 		memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
 		set_port((struct sockaddr *)&ss, p->port);
 		ai.ai_addr = (struct sockaddr *)&ss;
 		if (p->state == OPEN)
 			log_connected(cfg, &ai);
-		/* netcat-traditional hides refusals of a range below -vv. */
-		else if (s->count == 1 || cfg->verbose >= 2)
+		/*
+		 * netcat-traditional hides refusals of a range below -vv;
+		 * --json reports every probe.
+		 */
+		else if (s->count == 1 || cfg->verbose >= 2 || cfg->json)
 			log_connect_failed(cfg, &ai, p->error);
 	}
 }
@@ -283,12 +289,50 @@ scan_loop(struct scan *s)
 		if (s->next_print == s->count)
 			break;
 		if (poll_round(s, pfd, who) == -1) {
-			log_error("poll: %s", strerror(errno));
+			log_error(cfg, "poll: %s", strerror(errno));
 			return -1;
 		}
 		report_ready(s);
 	}
 	return 0;
+}
+
+/*
+ * --retry: probe again every --retry-interval until a port is open or the
+ * time is up (wait-for-port).  Rounds are silent but with -vv; the last
+ * one is reported at the end.
+ */
+static int
+retry_rounds(struct scan *s)
+{
+	const struct config *cfg = s->cfg;
+	long long deadline = clock_ms() + cfg->retry_ms, until;
+	size_t i;
+	int rc;
+
+	s->quiet = cfg->verbose < 2;
+	for (;;) {
+		if ((rc = scan_loop(s)) == -1 || s->open > 0 ||
+		    clock_ms() + cfg->retry_interval_ms >= deadline)
+			break;
+		until = clock_ms() + cfg->retry_interval_ms;
+		while (sig_pending() == 0 && clock_ms() < until)
+			(void)poll(NULL, 0, clock_until(until));
+		if (sig_pending() != 0)
+			return -1;
+		for (i = 0; i < s->count; i++) {
+			s->probes[i].state = WAITING;
+			s->probes[i].ai = s->addrs;
+		}
+		s->next_start = s->next_print = 0;
+		s->open = 0;
+	}
+	if (s->quiet) {
+		s->quiet = false;
+		s->next_print = 0;
+		report_ready(s);
+	}
+	return rc;
 }
 
 int
@@ -303,12 +347,12 @@ run_scan(const struct config *cfg)
 	s.cfg = cfg;
 	if (addr_resolve(cfg, cfg->host, 0, AF_UNSPEC, false, &s.addrs, err,
 	    sizeof(err), &status) == -1) {
-		log_error("%s", err);
+		log_error(cfg, "%s", err);
 		return status;
 	}
 	s.count = cfg->ports.count;
 	if ((s.probes = calloc(s.count, sizeof(*s.probes))) == NULL) {
-		log_error("allocate probes: %s", strerror(errno));
+		log_error(cfg, "allocate probes: %s", strerror(errno));
 		freeaddrinfo(s.addrs);
 		return EXIT_NET;
 	}
@@ -319,7 +363,8 @@ run_scan(const struct config *cfg)
 	}
 	if (cfg->random_port)
 		shuffle(s.probes, s.count);
-	status = scan_loop(&s) == 0 && s.open > 0 ? 0 : EXIT_NET;
+	status = cfg->retry_ms == NO_LIMIT ? scan_loop(&s) : retry_rounds(&s);
+	status = status == 0 && s.open > 0 ? 0 : EXIT_NET;
 	for (i = 0; i < s.count; i++)
 		if (s.probes[i].fd != -1)
 			close(s.probes[i].fd);

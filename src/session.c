@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "addr.h"
 #include "broker.h"
+#include "clock.h"
 #include "exec.h"
 #include "log.h"
 #include "proxy.h"
@@ -85,6 +87,12 @@ drain_and_close(int fd)
 	close(fd);
 }
 
+/* How a session ended, for --json's "close" event, by enum pump_result. */
+static const char *const end_names[] = {
+	"done", "idle", "quit", "limit", "network error", "local error",
+	"signal",
+};
+
 /* The -v and -vv lines and the status that go with a pump result. */
 static int
 report(const struct config *cfg, enum pump_result r,
@@ -108,7 +116,7 @@ report(const struct config *cfg, enum pump_result r,
 		break;
 	case PUMP_NET_ERROR:
 	case PUMP_LOCAL_ERROR:
-		log_error("%s", err);
+		log_error(cfg, "%s", err);
 		status = EXIT_NET;
 		break;
 	case PUMP_SIGNAL:
@@ -142,13 +150,14 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	enum pump_result r;
 	char err[ERRLEN];
 	int status, child_status;
+	long long started;
 
 	ends.net_fd = fd;
 	ends.peer = peer;
 	ends.log = tlog_active(log) ? log : NULL;
 	if (has_exec(cfg)) {
 		if (exec_start(cfg, fd, &child, err, sizeof(err)) == -1) {
-			log_error("%s", err);
+			log_error(cfg, "%s", err);
 			return EXIT_NET;
 		}
 		/* The child's EOF on stdin is how it learns of the peer's. */
@@ -166,6 +175,7 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 		ends.out_name = "stdout";
 		ends.out_may_close = false;
 	}
+	started = clock_ms();
 	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
 	status = report(cfg, r, &stats, err);
 	if (has_exec(cfg)) {
@@ -174,23 +184,41 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 		if (status == 0 || child_status != 0)
 			status = child_status;
 	}
-	log_summary(cfg, stats.sent, stats.rcvd);
+	log_close(cfg, stats.sent, stats.rcvd, clock_ms() - started,
+	    end_names[r]);
 	return status;
 }
 
-/* TCP or UDP: every address of the host in turn, each bounded by -w. */
+/* Is a failed connect worth another try under --retry? */
+static bool
+retry_worthy(int errnum)
+{
+	return errnum == ECONNREFUSED || errnum == ETIMEDOUT ||
+	    errnum == EHOSTUNREACH || errnum == ENETUNREACH ||
+	    errnum == ECONNRESET || errnum == EAGAIN;
+}
+
+/*
+ * TCP or UDP: every address of the host in turn, each bounded by -w.
+ * quiet: report nothing (a --retry attempt that is not the last);
+ * *retryable: the failure may pass.
+ */
 static int
 connect_inet(const struct config *cfg, char *peer, size_t peerlen,
-    int *status)
+    int *status, bool quiet, bool *retryable)
 {
 	struct addrinfo *res, *ai;
 	char err[ERRLEN];
 	int fd = -1, last_errno = 0;
 
 	*status = EXIT_NET;
+	*retryable = false;
 	if (addr_resolve(cfg, cfg->host, cfg->port, AF_UNSPEC, false, &res,
 	    err, sizeof(err), status) == -1) {
-		log_error("%s", err);
+		/* A name not (yet) known is worth another try; -n misuse not. */
+		*retryable = *status == EXIT_NET;
+		if (!quiet)
+			log_error(cfg, "%s", err);
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -200,17 +228,19 @@ connect_inet(const struct config *cfg, char *peer, size_t peerlen,
 		if (sig_pending() != 0)
 			break;
 		if (err[0] != '\0') {
-			log_error("%s", err);
+			log_error(cfg, "%s", err);
 			break;
 		}
 		last_errno = errno;
-		log_connect_failed(cfg, ai, last_errno);
+		if (!quiet)
+			log_connect_failed(cfg, ai, last_errno);
 	}
 	if (fd == -1) {
-		if (last_errno != 0 && cfg->verbose < 1)
-			log_error("connect to %s port %s: %s", cfg->host,
+		*retryable = retry_worthy(last_errno);
+		if (last_errno != 0 && cfg->verbose < 1 && !quiet)
+			log_error(cfg, "connect to %s port %s: %s", cfg->host,
 			    cfg->port_arg, strerror(last_errno));
-		if (last_errno != 0)
+		if (last_errno != 0 && !quiet)
 			log_summary(cfg, 0, 0);
 		freeaddrinfo(res);
 		return -1;
@@ -236,6 +266,75 @@ proxy_name(enum proxy_type type)
 	}
 }
 
+/*
+ * Sleeps ms, or less if a terminating signal comes.  Used between the
+ * attempts of --retry.
+ */
+static void
+pause_ms(long ms)
+{
+	long long until = clock_ms() + ms;
+
+	while (sig_pending() == 0 && clock_ms() < until)
+		(void)poll(NULL, 0, clock_until(until));
+}
+
+/*
+ * Opens the connection cfg asks for: Unix, through a proxy, or direct,
+ * with --retry's attempts.  Returns the socket, or -1 with *status set
+ * and the failure reported.
+ */
+static int
+open_connection(const struct config *cfg, struct unix_file *made, char *peer,
+    size_t peerlen, int *status)
+{
+	long long deadline = cfg->retry_ms == NO_LIMIT ? -1 :
+	    clock_ms() + cfg->retry_ms;
+	char err[ERRLEN];
+	bool last, retryable;
+	int fd, attempts = 0;
+
+	*status = EXIT_NET;
+	if (cfg->proxy_type != PROXY_NONE) {
+		fd = proxy_connect(cfg, err, sizeof(err));
+		if (fd == -1 && sig_pending() == 0)
+			log_error(cfg, "%s", err);
+		else if (fd != -1)
+			log_note(cfg, 1, "connected to %s port %d through %s "
+			    "proxy %s port %d", cfg->host, cfg->port,
+			    proxy_name(cfg->proxy_type), cfg->proxy_host,
+			    cfg->proxy_port);
+		snprintf(peer, peerlen, "%s port %d (via proxy)", cfg->host,
+		    cfg->port);
+		return fd;
+	}
+	for (;;) {
+		attempts++;
+		/* Only the last attempt speaks, unless -vv asks for all. */
+		last = deadline < 0 ||
+		    clock_ms() + cfg->retry_interval_ms >= deadline;
+		if (cfg->unix_socket) {
+			fd = unix_connect(cfg, made, err, sizeof(err));
+			retryable = fd == -1 && (errno == ENOENT ||
+			    errno == ECONNREFUSED || errno == EAGAIN);
+			if (fd == -1 && (last || cfg->verbose >= 2))
+				log_error(cfg, "%s", err);
+			else if (fd != -1)
+				log_unix_connected(cfg);
+			snprintf(peer, peerlen, "%s", cfg->unix_path);
+		} else
+			fd = connect_inet(cfg, peer, peerlen, status,
+			    !last && cfg->verbose < 2, &retryable);
+		if (fd != -1 || last || !retryable || sig_pending() != 0)
+			break;
+		pause_ms(cfg->retry_interval_ms);
+	}
+	if (fd == -1 && deadline >= 0 && retryable)
+		log_note(cfg, 1, "gave up after %d attempts in %ld ms (--retry)",
+		    attempts, cfg->retry_ms);
+	return fd;
+}
+
 int
 run_connect(const struct config *cfg)
 {
@@ -247,36 +346,17 @@ run_connect(const struct config *cfg)
 	memset(&made, 0, sizeof(made));
 	if (tlog_open(&log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
 	    err, sizeof(err)) == -1) {
-		log_error("%s", err);
+		log_error(cfg, "%s", err);
 		return EXIT_NET;
 	}
-	if (cfg->unix_socket) {
-		fd = unix_connect(cfg, &made, err, sizeof(err));
-		if (fd == -1)
-			log_error("%s", err);
-		else
-			log_unix_connected(cfg);
-		snprintf(peer, sizeof(peer), "%s", cfg->unix_path);
-	} else if (cfg->proxy_type != PROXY_NONE) {
-		fd = proxy_connect(cfg, err, sizeof(err));
-		if (fd == -1 && sig_pending() == 0)
-			log_error("%s", err);
-		else if (fd != -1)
-			log_note(cfg, 1, "connected to %s port %d through %s "
-			    "proxy %s port %d", cfg->host, cfg->port,
-			    proxy_name(cfg->proxy_type), cfg->proxy_host,
-			    cfg->proxy_port);
-		snprintf(peer, sizeof(peer), "%s port %d (via proxy)",
-		    cfg->host, cfg->port);
-	} else
-		fd = connect_inet(cfg, peer, sizeof(peer), &status);
+	fd = open_connection(cfg, &made, peer, sizeof(peer), &status);
 	if (fd != -1) {
 		status = serve(cfg, fd, peer, true, &log);
 		drain_and_close(fd);
 	}
 	unix_remove(&made);
 	if (log.error != 0)
-		log_error("write to traffic log: %s", strerror(log.error));
+		log_error(cfg, "write to traffic log: %s", strerror(log.error));
 	tlog_close(&log);
 	return status;
 }
@@ -359,17 +439,17 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 		if (sig_pending() != 0)
 			return STOP;
 		if (err[0] != '\0')
-			log_error("%s", err);
+			log_error(cfg, "%s", err);
 		else if (errno == ETIMEDOUT && l->served > 0)
 			l->status = 0;	/* -k: the clients have stopped coming */
 		else if (errno == ETIMEDOUT && cfg->unix_socket)
-			log_error("no connection on %s within -w %ld ms",
+			log_error(cfg, "no connection on %s within -w %ld ms",
 			    cfg->unix_path, cfg->wait_ms);
 		else if (errno == ETIMEDOUT)
-			log_error("no connection on port %d within -w %ld ms",
+			log_error(cfg, "no connection on port %d within -w %ld ms",
 			    l->port, cfg->wait_ms);
 		else
-			log_error("accept on port %d: %s", l->port,
+			log_error(cfg, "accept on port %d: %s", l->port,
 			    strerror(errno));
 		return STOP;
 	}
@@ -385,7 +465,7 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 		return RETRY;
 	}
 	if (cfg->udp && connect(l->lfd, (struct sockaddr *)&ss, len) == -1) {
-		log_error("answer datagram sender %s: %s", peer,
+		log_error(cfg, "answer datagram sender %s: %s", peer,
 		    strerror(errno));
 		l->status = EXIT_NET;
 		return STOP;
@@ -409,7 +489,7 @@ spawn_worker(struct listener *l, int fd, const char *peer)
 		return;
 	}
 	if ((pid = fork()) == -1) {
-		log_error("serve %s: fork: %s", peer, strerror(errno));
+		log_error(cfg, "serve %s: fork: %s", peer, strerror(errno));
 		close(fd);
 		return;
 	}
@@ -459,6 +539,47 @@ accept_loop(struct listener *l)
 	}
 }
 
+/*
+ * --port-file: the port, and a newline, written to a temporary file in the
+ * same folder and renamed into place, so a reader never sees half of it.
+ */
+static int
+write_port_file(const char *path, int port, char *err, size_t errlen)
+{
+	char tmp[4096], line[16];
+	int fd, n;
+	ssize_t w;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		snprintf(err, errlen, "write port file %s: name too long",
+		    path);
+		return -1;
+	}
+	n = snprintf(line, sizeof(line), "%d\n", port);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0666)) == -1)
+		goto fail;
+	w = write(fd, line, (size_t)n);
+	if (close(fd) == -1 || w != n) {
+		if (w != -1 && w != n)
+			errno = EIO;
+		(void)unlink(tmp);
+		goto fail;
+	}
+	if (rename(tmp, path) == -1) {
+		int saved = errno;
+
+		(void)unlink(tmp);
+		errno = saved;
+		goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "write port file %s: %s", path, strerror(errno));
+	return -1;
+}
+
 int
 run_listen(const struct config *cfg)
 {
@@ -472,13 +593,13 @@ run_listen(const struct config *cfg)
 	l.concurrent = cfg->keep_open && has_exec(cfg) && !cfg->udp;
 	if (tlog_open(&l.log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
 	    err, sizeof(err)) == -1) {
-		log_error("%s", err);
+		log_error(cfg, "%s", err);
 		return EXIT_NET;
 	}
 	if (cfg->keep_open && has_exec(cfg) &&
 	    (l.workers = calloc((size_t)cfg->max_conns,
 	    sizeof(*l.workers))) == NULL) {
-		log_error("allocate worker table: %s", strerror(errno));
+		log_error(cfg, "allocate worker table: %s", strerror(errno));
 		tlog_close(&l.log);
 		return EXIT_NET;
 	}
@@ -490,9 +611,9 @@ run_listen(const struct config *cfg)
 		l.lfd = sock_listen(cfg, &bound, err, sizeof(err));
 	if (l.lfd == -1) {
 		if (err[0] != '\0')
-			log_error("%s", err);
+			log_error(cfg, "%s", err);
 		else
-			log_error("listen on %s port %d: %s",
+			log_error(cfg, "listen on %s port %d: %s",
 			    cfg->host != NULL ? cfg->host : "any", cfg->port,
 			    strerror(errno));
 		l.status = EXIT_NET;
@@ -503,6 +624,12 @@ run_listen(const struct config *cfg)
 	if (!cfg->unix_socket)
 		addr_numeric((struct sockaddr *)&bound, sizeof(bound), text,
 		    &l.port);
+	if (cfg->port_file != NULL &&
+	    write_port_file(cfg->port_file, l.port, err, sizeof(err)) == -1) {
+		log_error(cfg, "%s", err);
+		l.status = EXIT_NET;
+		goto out;
+	}
 	if (cfg->broker)
 		l.status = broker_run(cfg, l.lfd, &l.log);
 	else
@@ -517,7 +644,7 @@ out:
 	stop_workers(&l);
 	free(l.workers);
 	if (l.log.error != 0)
-		log_error("write to traffic log: %s", strerror(l.log.error));
+		log_error(cfg, "write to traffic log: %s", strerror(l.log.error));
 	tlog_close(&l.log);
 	return l.status;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sock.h"
+#include "text.h"
 #include "unixsock.h"
 
 /* A new Unix socket of cfg's type with -I/-O applied, or -1 and err. */
@@ -70,7 +71,7 @@ unix_describe(const struct sockaddr *sa, socklen_t len, char *text,
 {
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)
 	    (const void *)sa;
-	size_t n, off = offsetof(struct sockaddr_un, sun_path), i;
+	size_t n, off = offsetof(struct sockaddr_un, sun_path);
 
 	text[0] = '\0';
 	if (len <= off || sa->sa_family != AF_UNIX)
@@ -84,10 +85,8 @@ unix_describe(const struct sockaddr *sa, socklen_t len, char *text,
 	} else
 		snprintf(text, textlen, "%.*s", (int)strnlen(sun->sun_path, n),
 		    sun->sun_path);
-	/* Peer-chosen names reach the terminal: keep them printable. */
-	for (i = 0; text[i] != '\0'; i++)
-		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-			text[i] = '?';
+	/* Peer-chosen names reach the terminal: keep them harmless. */
+	text_safe_str(text);
 }
 
 void
@@ -172,8 +171,14 @@ unix_connect(const struct config *cfg, struct unix_file *made, char *err,
 	}
 	return fd;
 fail:
-	sock_close_keep_errno(fd);
-	unix_remove(made);
+	{
+		/* The caller tells retryable failures by errno. */
+		int saved = errno;
+
+		close(fd);
+		unix_remove(made);
+		errno = saved;
+	}
 	return -1;
 }
 
