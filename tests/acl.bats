@@ -140,6 +140,26 @@ note_count() {
 	[ "$(<"$T/lst.out")" = six ]
 }
 
+@test "--deny with an IPv4-mapped IPv6 address refuses that IPv4 client; --allow with a mapped block admits it" {
+	# Found by tests/fuzz/acl.c: ::ffff:127.0.0.1 never matched anyone.
+	start_listener lst -l --deny ::ffff:127.0.0.1
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	grep -qxF "$(refused_note 127.0.0.1 "$CPORT")" "$T/lst.err"
+	admitted ::1 "six"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = six ]
+
+	start_listener lst2 -l --allow ::ffff:127.0.0.0/104
+	sc_from 127.0.0.2 "from .2"
+	[ "$status" -eq 0 ]
+	bg_wait lst2
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst2.out")" = "from .2" ]
+	[ "$(note_count lst2)" -eq 0 ]
+}
+
 @test "--allowfile takes entries on several lines and skips comments and blank lines" {
 	printf '# trusted hosts\n\n   \n10.0.0.0/8 192.0.2.1, 127.0.0.2  # lab\n\t2001:db8::/32\n# 127.0.0.1\n' >"$T/allow"
 	start_listener lst -l --allowfile "$T/allow"
