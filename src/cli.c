@@ -821,9 +821,10 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		{ cfg->keep_open && !cfg->listen,
 		    "option -k needs -l: it keeps a listener open "
 		    "(for SO_KEEPALIVE use --keepalive)" },
-		{ cfg->keep_open && cfg->udp,
-		    "options -k and -u conflict: a UDP listener serves its "
-		    "first peer only" },
+		{ cfg->keep_open && cfg->udp && (cfg->exec_prog != NULL ||
+		    cfg->exec_shell != NULL),
+		    "options -u -k and -e/-c conflict: a program per UDP "
+		    "peer is not supported yet" },
 		{ cfg->telnet && cfg->udp,
 		    "options -t and -u conflict: telnet negotiation needs TCP" },
 		{ cfg->random_port && cfg->listen,

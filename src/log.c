@@ -192,6 +192,9 @@ log_accepted(const struct config *cfg, int fd, const struct sockaddr *peer,
 		snprintf(ltext, sizeof(ltext), "?");
 	else
 		addr_numeric((struct sockaddr *)&local, len, ltext, &lport);
+	/* An unconnected socket (-u -l -k) knows no local address. */
+	if (len > 0 && addr_is_any((struct sockaddr *)&local))
+		snprintf(ltext, sizeof(ltext), "any");
 	addr_numeric(peer, peerlen, ptext, &pport);
 	addr_name(cfg, peer, peerlen, name);
 	if (json(cfg)) {

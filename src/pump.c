@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "fdflags.h"
+#include "log.h"
 #include "pump.h"
 #include "sig.h"
 #include "progress.h"
@@ -97,6 +98,12 @@ struct pump {
 	struct lane		 down;		/* the socket to stdout */
 	struct dgrams		*dg;		/* LANE_DGRAMS only */
 	struct tty_saved	 tty;		/* --tty: modes to put back */
+
+	/* -u -l -k: the latest sender, and the senders seen so far. */
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;	/* 0: nobody has sent yet */
+	struct sockaddr_storage	*seen;
+	size_t			 nseen;
 
 	/* --progress: the meter, its next redraw, and the file's size. */
 	bool		 meter;
@@ -301,9 +308,17 @@ write_net(struct pump *p)
 	/* UDP: one chunk of stdin is one datagram, sent whole. */
 	if (p->cfg->udp)
 		want = b->len;
-	n = send(p->ends->net_fd, b->data + b->head, want, MSG_NOSIGNAL);
+	if (p->ends->udp_server)
+		n = sendto(p->ends->net_fd, b->data + b->head, want,
+		    MSG_NOSIGNAL, (struct sockaddr *)&p->peer, p->peerlen);
+	else
+		n = send(p->ends->net_fd, b->data + b->head, want,
+		    MSG_NOSIGNAL);
 	if (n == -1) {
 		if (is_transient(errno))
+			return PUMP_DONE;
+		/* A server goes on when one of its peers is gone. */
+		if (p->ends->udp_server && errno == ECONNREFUSED)
 			return PUMP_DONE;
 		(void)fail(p, PUMP_NET_ERROR, "write to", p->ends->peer, errno);
 		return net_failure(p);
@@ -320,6 +335,33 @@ write_net(struct pump *p)
 	return PUMP_DONE;
 }
 
+/* Most senders a -u -l -k listener remembers for its -v lines. */
+#define SEEN_MAX	4096
+
+/*
+ * -u -l -k: the sender of the latest datagram gets what stdin sends; -v
+ * shows each sender the first time it is heard from.
+ */
+static void
+note_sender(struct pump *p, const struct sockaddr_storage *from,
+    socklen_t len)
+{
+	size_t i;
+
+	p->peer = *from;
+	p->peerlen = len;
+	for (i = 0; i < p->nseen; i++)
+		if (memcmp(&p->seen[i], from, len) == 0)
+			return;
+	if (p->seen == NULL &&
+	    (p->seen = calloc(SEEN_MAX, sizeof(*p->seen))) == NULL)
+		return;
+	if (p->nseen < SEEN_MAX)
+		p->seen[p->nseen++] = *from;
+	log_accepted(p->cfg, p->ends->net_fd, (const struct sockaddr *)from,
+	    len);
+}
+
 static enum pump_result
 read_net(struct pump *p)
 {
@@ -330,9 +372,21 @@ read_net(struct pump *p)
 	/* ctl is empty whenever -t reads (see loop()), so it has room. */
 	if (p->cfg->telnet && room > CTL_SIZE - 2)
 		room = CTL_SIZE - 2;
-	n = recv(p->ends->net_fd, buf_tail(b), room, 0);
+	if (p->ends->udp_server) {
+		struct sockaddr_storage from;
+		socklen_t len = sizeof(from);
+
+		n = recvfrom(p->ends->net_fd, buf_tail(b), room, 0,
+		    (struct sockaddr *)&from, &len);
+		if (n >= 0)
+			note_sender(p, &from, len);
+	} else
+		n = recv(p->ends->net_fd, buf_tail(b), room, 0);
 	if (n == -1) {
 		if (is_transient(errno))
+			return PUMP_DONE;
+		/* ICMP for a reply to a peer that left: not ours to fail. */
+		if (p->ends->udp_server && errno == ECONNREFUSED)
 			return PUMP_DONE;
 		(void)fail(p, PUMP_NET_ERROR, "read from", p->ends->peer,
 		    errno);
@@ -476,7 +530,8 @@ choose_lanes(struct pump *p)
 	p->up.pipe_rd = p->up.pipe_wr = -1;
 	p->down.pipe_rd = p->down.pipe_wr = -1;
 	if (p->cfg->udp && !p->cfg->no_splice && e->log == NULL &&
-	    p->cfg->recv_limit == NO_LIMIT && !p->cfg->send_only) {
+	    p->cfg->recv_limit == NO_LIMIT && !p->cfg->send_only &&
+	    !e->udp_server) {
 		if ((p->dg = calloc(1, sizeof(*p->dg))) != NULL &&
 		    (p->dg->slots = malloc(DGRAM_BATCH * DGRAM_SLOT)) != NULL)
 			p->down.mode = LANE_DGRAMS;
@@ -886,7 +941,9 @@ set_up_slots(struct pump *p, bool waiting_for_line)
 	default:
 		break;
 	}
+	/* A UDP server has nobody to send to until someone sends. */
 	set_slot(p, SLOT_STDIN, e->in_fd, p->in_open && !p->net_failed &&
+	    (!e->udp_server || p->peerlen > 0) &&
 	    (cfg->udp ? p->to_net.len == 0 :
 	    buf_room(&p->to_net) >= (cfg->crlf ? 2 : 1)), POLLIN);
 	set_slot(p, SLOT_NETOUT, e->net_fd, !p->write_shut &&
@@ -1115,6 +1172,7 @@ out:
 	if (p.dg != NULL)
 		free(p.dg->slots);
 	free(p.dg);
+	free(p.seen);
 	fdflags_restore(&p.saved);
 	free(p.to_net.data);
 	free(p.to_out.data);

@@ -20,6 +20,8 @@ struct pump_ends {
 	const char *out_name;	/* "stdout", for messages */
 	bool	out_may_close;	/* a reader that goes away (EPIPE) is done,
 				   not failed: a -e program that exited */
+	bool	udp_server;	/* -u -l -k: net_fd unconnected; datagrams
+				   from anyone, stdin to the latest sender */
 };
 
 /* What a session moved, for -vv and messages. */

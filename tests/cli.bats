@@ -261,9 +261,9 @@ accept_timeout_ok() {
 	    -k 127.0.0.1 9
 }
 
-@test "-k with -u is a usage error" {
-	usage_error 'options -k and -u conflict: a UDP listener serves its first peer only' \
-	    -k -u -l 0
+@test "-u -k with -e is a usage error (a program per UDP peer is not there yet)" {
+	usage_error 'options -u -k and -e/-c conflict: a program per UDP peer is not supported yet' \
+	    -k -u -l 0 -e cat
 }
 
 @test "-t with -u is a usage error" {

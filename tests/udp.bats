@@ -226,3 +226,41 @@ lines_ge() {
 	[ "$BG_STATUS" -eq 0 ]
 	[ "$(cat "$T/cli.reply")" = back6 ]
 }
+
+@test "-u -l -k takes datagrams from every peer and answers the latest sender" {
+	pipe_open lst
+	bg lst "$SOCKCAT" -u -v -n -l -k 0 -q 1
+	PORT=$(listen_port lst)
+	cat > "$T/peers.py" <<'PY'
+import socket, sys, time
+port, t = int(sys.argv[1]), sys.argv[2]
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 0))
+a.sendto(b"from-a\n", ("127.0.0.1", port)); time.sleep(0.2)
+b.sendto(b"from-b\n", ("127.0.0.1", port)); time.sleep(0.2)
+a.sendto(b"again-a\n", ("127.0.0.1", port)); time.sleep(0.2)
+with open(t + "/ports.tmp", "w") as f:
+    f.write("%d %d\n" % (a.getsockname()[1], b.getsockname()[1]))
+import os; os.replace(t + "/ports.tmp", t + "/ports")
+a.settimeout(5); b.settimeout(0.5)
+print("a:" + a.recv(100).decode())
+try:
+    print("b:" + b.recv(100).decode())
+except socket.timeout:
+    print("b: nothing")
+PY
+	bg peers python3 "$T/peers.py" "$PORT" "$T"
+	wait_for 10 test -s "$T/ports"
+	read -r pa pb < "$T/ports"
+	pipe_write lst 'to-latest'
+	bg_wait peers
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/peers.out")" = $'a:to-latest\nb: nothing' ]
+	pipe_close lst
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/lst.out")" = $'from-a\nfrom-b\nagain-a' ]
+	grep -qx "connect to \[any\] from (UNKNOWN) \[127.0.0.1\] $pa" "$T/lst.err"
+	grep -qx "connect to \[any\] from (UNKNOWN) \[127.0.0.1\] $pb" "$T/lst.err"
+	[ "$(grep -c '^connect to ' "$T/lst.err")" -eq 2 ]
+}
