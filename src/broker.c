@@ -57,7 +57,7 @@ struct broker {
 	struct pollfd		*pfd;
 	struct member		**pfd_member;	/* who each pollfd is for */
 	struct fdflags		 saved;
-	int			 spare;		/* for EMFILE: sock_spare_open */
+	int			 spare;		/* spent on EMFILE */
 };
 
 size_t
@@ -314,7 +314,8 @@ write_member(struct broker *b, struct member *m)
 		return;
 	if (n <= 0) {
 		if (m->local) {
-			log_error(b->cfg, "write to stdout: %s", strerror(errno));
+			log_error(b->cfg, "write to stdout: %s",
+			    strerror(errno));
 			m->out_open = false;
 			m->len = 0;
 		} else
