@@ -116,7 +116,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * right after ASCII is a control a terminal would act on.
 		 */
 		for (i = 0; i < n; i++)
-			CHECK(plain[i] != 0x9b || (i > 0 && plain[i - 1] >= 0x80));
+			CHECK(plain[i] != 0x9b ||
+			    (i > 0 && plain[i - 1] >= 0x80));
 		free(want);
 	}
 	free(one);

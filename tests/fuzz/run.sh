@@ -31,14 +31,15 @@ for name in "$@"; do
 	    -print_final_stats=1 -artifact_prefix="$art/" \
 	    "$work" "$seeds/$name" >"$log" 2>&1
 	rc=$?
-	runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 runs in \2 s/p' \
+	runs=$(sed -n \
+	    's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 runs in \2 s/p' \
 	    "$log")
 	if [ "$rc" -eq 0 ] && [ -n "$runs" ]; then
 		echo "fuzz $name: $runs, no crash"
 		continue
 	fi
 	status=1
-	echo "fuzz $name: FAILED (exit $rc) after ${runs:-an unknown number of runs}"
+	echo "fuzz $name: FAILED (exit $rc)${runs:+ after $runs}"
 	tail -n 60 "$log"
 	for f in "$art"/*; do
 		[ -f "$f" ] && echo "fuzz $name: input kept in $f"
