@@ -1019,8 +1019,20 @@ run_down(struct pump *p)
 			if (r != PUMP_DONE)
 				return r;
 		}
-		return in != 0 && p->down.mode == LANE_VIA ? down_fill(p) :
-		    PUMP_DONE;
+		if (in == 0 || p->down.mode != LANE_VIA)
+			return PUMP_DONE;
+		{
+			enum pump_result r = down_fill(p);
+
+			/*
+			 * A file or /dev/null takes data at once: write what
+			 * just came in now, and save a trip through poll().
+			 */
+			if (r == PUMP_DONE && p->down.mode == LANE_VIA &&
+			    p->down.in_pipe > 0 && !p->down.drain_by_copy)
+				r = down_drain(p);
+			return r;
+		}
 	default:
 		break;
 	}
