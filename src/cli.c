@@ -337,7 +337,8 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 	int c;
 
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: a full reset, also of a half-read option group. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts,
 	    NULL)) != -1) {
 		switch (c) {
