@@ -175,7 +175,11 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 		ends.out_name = "stdout";
 		ends.out_may_close = false;
 	}
-	ends.udp_server = false;
+	/*
+	 * -u -l -k: one session on the unconnected socket, datagrams from
+	 * every peer, stdin to the latest sender (-e/-c are refused there).
+	 */
+	ends.udp_server = cfg->listen && cfg->udp && cfg->keep_open;
 	started = clock_ms();
 	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
 	status = report(cfg, r, &stats, err);
@@ -359,37 +363,6 @@ run_connect(const struct config *cfg)
 	if (log.error != 0)
 		log_error(cfg, "write to traffic log: %s", strerror(log.error));
 	tlog_close(&log);
-	return status;
-}
-
-/*
- * -u -l -k: one session on the unconnected socket: datagrams from every
- * peer to stdout, stdin to the sender of the latest one.  Ends on -q, -w
- * (idle) or a signal, as UDP sessions do.
- */
-static int
-serve_udp(const struct config *cfg, int fd, struct tlog *log)
-{
-	struct pump_ends ends;
-	struct pump_stats stats;
-	enum pump_result r;
-	char err[ERRLEN];
-	long long started = clock_ms();
-	int status;
-
-	memset(&ends, 0, sizeof(ends));
-	ends.in_fd = cfg->read_stdin ? STDIN_FILENO : -1;
-	ends.out_fd = STDOUT_FILENO;
-	ends.net_fd = fd;
-	ends.peer = "the latest sender";
-	ends.log = tlog_active(log) ? log : NULL;
-	ends.in_name = "stdin";
-	ends.out_name = "stdout";
-	ends.udp_server = true;
-	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
-	status = report(cfg, r, &stats, err);
-	log_close(cfg, stats.sent, stats.rcvd, clock_ms() - started,
-	    end_names[r]);
 	return status;
 }
 
@@ -665,7 +638,8 @@ run_listen(const struct config *cfg)
 	if (cfg->broker)
 		l.status = broker_run(cfg, l.lfd, &l.log);
 	else if (cfg->udp && cfg->keep_open)
-		l.status = serve_udp(cfg, l.lfd, &l.log);
+		l.status = serve(cfg, l.lfd, "the latest sender", false,
+		    &l.log);
 	else
 		accept_loop(&l);
 out:
