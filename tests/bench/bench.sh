@@ -9,7 +9,11 @@
 # every tool once, then round 2, ...; the tables give medians.  Every
 # transfer is verified (cmp, byte counts, intact UDP records), and a tool
 # whose data does not arrive whole is shown as FAILED and cannot be the
-# "best peer".
+# "best peer".  The bulk tables also show a "zero-copy ceiling" row:
+# tests/bench/ceiling.c, built here, moves the same bytes with blocking
+# splice/sendfile and nothing else (one direction, no poll, no options),
+# so "time ÷ ceiling's" tells how close a tool gets to what this kernel
+# can do on this machine today.  It is a reference, never the best peer.
 #
 # Environment:
 #   BENCH_MB      bulk transfer size in MiB (default 1024)
@@ -194,6 +198,15 @@ if cp "$SOCKCAT" "$W/sockcat" && "$W/sockcat" --version >/dev/null 2>&1; then
 	SOCKCAT=$W/sockcat
 fi
 
+# The zero-copy ceiling (bulk workloads only): the same run's reference.
+CEILING=$W/ceiling
+if [ "$(uname -s)" = Linux ] &&
+	${CC:-cc} -O2 -o "$CEILING" "$BENCH/ceiling.c" 2>>"$W/ceiling.log"; then
+	BULK_TOOLS="ceiling $BULK_TOOLS"
+else
+	say "tests/bench/ceiling.c did not build (Linux and a C compiler needed): no ceiling row"
+fi
+
 # A FIFO held open read-write: a stdin that never has data and never ends
 # (for busybox nc's receiver, see above).
 mkfifo "$W/hold" || die "mkfifo failed"
@@ -253,6 +266,9 @@ tcp_cmds() {
 	sockcat)
 		RECV=("$SOCKCAT" -l -d "$p")
 		SEND=("$SOCKCAT" 127.0.0.1 "$p") ;;
+	ceiling)
+		RECV=("$CEILING" -l "$p")
+		SEND=("$CEILING" "$p") ;;
 	sockcat-nosplice)
 		RECV=("$SOCKCAT" --no-splice -l -d "$p")
 		SEND=("$SOCKCAT" --no-splice 127.0.0.1 "$p") ;;

@@ -124,6 +124,7 @@ def rss(argv):
 
 
 LABEL = {
+    "ceiling": "zero-copy ceiling (ceiling.c)",
     "sockcat": "sockcat",
     "sockcat-nosplice": "sockcat (no splice)",
     "nc.openbsd": "nc.openbsd",
@@ -146,6 +147,11 @@ TITLE = {
 
 def is_sockcat(tool):
     return tool.startswith("sockcat")
+
+
+def is_reference(tool):
+    """Not a peer: sockcat itself, or the zero-copy ceiling."""
+    return is_sockcat(tool) or tool == "ceiling"
 
 
 def fmt_s(x):
@@ -183,7 +189,7 @@ def best_peer(res, tools, key, lower_better):
     best = None
     for tool in tools:
         d = res[tool]
-        if is_sockcat(tool) or failed(d) or not d.get(key):
+        if is_reference(tool) or failed(d) or not d.get(key):
             continue
         m = statistics.median(floats(d, key))
         if best is None or (m < best[1] if lower_better else m > best[1]):
@@ -193,17 +199,21 @@ def best_peer(res, tools, key, lower_better):
 
 def time_table(w, res, tools, mb):
     best = best_peer(res, tools, "t", True)
+    ceil = None
+    if "ceiling" in res and not failed(res["ceiling"]) and \
+            floats(res["ceiling"], "t"):
+        ceil = statistics.median(floats(res["ceiling"], "t"))
     gib = mb / 1024.0
-    print("| tool | median | min–max | time ÷ best peer's |")
-    print("|---|---|---|---|")
+    print("| tool | median | min–max | time ÷ best peer's | time ÷ ceiling's |")
+    print("|---|---|---|---|---|")
     for tool in tools:
         d = res[tool]
         if failed(d):
-            print("| %s | FAILED (%s) | | |" % (LABEL[tool], failed(d)))
+            print("| %s | FAILED (%s) | | | |" % (LABEL[tool], failed(d)))
             continue
         ts = floats(d, "t")
         if not ts:
-            print("| %s | no data | | |" % LABEL[tool])
+            print("| %s | no data | | | |" % LABEL[tool])
             continue
         m = statistics.median(ts)
         ratio = ""
@@ -211,9 +221,10 @@ def time_table(w, res, tools, mb):
             ratio = "%.2f×" % (m / best[1])
             if tool == best[0]:
                 ratio += " (best peer)"
-        print("| %s | %s (%.2f GiB/s) | %s–%s | %s |" % (
+        cratio = "%.2f×" % (m / ceil) if ceil else ""
+        print("| %s | %s (%.2f GiB/s) | %s–%s | %s | %s |" % (
             LABEL[tool], fmt_s(m), gib / m, fmt_s(min(ts)), fmt_s(max(ts)),
-            ratio))
+            ratio, cratio))
 
 
 def udp_table(res, tools):
