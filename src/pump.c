@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pump.h"
 #include "sig.h"
+#include "lowat.h"
 #include "progress.h"
 #include "telnet.h"
 #include "tty.h"
@@ -79,7 +80,8 @@ struct lane {
 	enum lane_mode	mode;
 	bool		dst_blocked;	/* DIRECT: the destination was full */
 	int		pipe_rd, pipe_wr;	/* VIA: the internal pipe */
-	size_t		in_pipe, cap;	/* VIA: bytes in it, its size */
+	size_t		in_pipe;	/* VIA: bytes in the internal pipe */
+	size_t		cap;		/* VIA, DIRECT: the pipe's size */
 	bool		drain_by_copy;	/* VIA: stdout refused splice */
 	bool		fill_broken;	/* VIA: the socket refused splice */
 };
@@ -98,6 +100,7 @@ struct pump {
 	struct lane		 down;		/* the socket to stdout */
 	struct dgrams		*dg;		/* LANE_DGRAMS only */
 	struct tty_saved	 tty;		/* --tty: modes to put back */
+	struct lowat		 lowat;		/* bulk receive: fewer wakeups */
 
 	/* -u -l -k: the latest sender, and the senders seen so far. */
 	struct sockaddr_storage	 peer;
@@ -411,6 +414,7 @@ read_net(struct pump *p)
 	if (!p->cfg->send_only && !p->out_gone)
 		b->len += (size_t)n;
 	touch(p);
+	lowat_after_read(&p->lowat, (size_t)n, clock_ms());
 	if (p->cfg->recv_limit != NO_LIMIT &&
 	    ++p->packets >= (unsigned long)p->cfg->recv_limit) {
 		p->limit_reached = true;
@@ -551,7 +555,7 @@ choose_lanes(struct pump *p)
 	if (p->cfg->send_only || fstat(e->out_fd, &st) == -1)
 		return;
 	if (S_ISFIFO(st.st_mode)) {
-		(void)zc_grow_pipe(e->out_fd);
+		p->down.cap = zc_grow_pipe(e->out_fd);
 		p->down.mode = LANE_DIRECT;
 		return;
 	}
@@ -659,8 +663,10 @@ down_direct(struct pump *p, bool from_src)
 		lane_to_copy(l);
 		break;
 	}
-	if (moved > 0)
+	if (moved > 0) {
 		touch(p);
+		lowat_after_read(&p->lowat, moved, clock_ms());
+	}
 	return PUMP_DONE;
 }
 
@@ -676,6 +682,7 @@ down_fill(struct pump *p)
 		l->in_pipe += (size_t)n;
 		p->stats->rcvd += (unsigned long long)n;
 		touch(p);
+		lowat_after_read(&p->lowat, (size_t)n, clock_ms());
 	} else if (n == 0)
 		p->net_in_open = false;
 	else if (is_net_error(errno)) {
@@ -907,6 +914,10 @@ poll_timeout(const struct pump *p, bool waiting_for_line)
 		d = p->quit_deadline;
 	if (waiting_for_line && (d < 0 || p->next_line < d))
 		d = p->next_line;
+	/* A raised low-water mark must not hold back a pause's tail. */
+	if (p->pfd[SLOT_NETIN].fd >= 0 && lowat_deadline(&p->lowat) >= 0 &&
+	    (d < 0 || lowat_deadline(&p->lowat) < d))
+		d = lowat_deadline(&p->lowat);
 	return clock_until(d);
 }
 
@@ -1122,6 +1133,9 @@ loop(struct pump *p)
 			return fail(p, PUMP_LOCAL_ERROR, "poll", "descriptors",
 			    errno);
 		}
+		if (p->pfd[SLOT_NETIN].fd >= 0 &&
+		    p->pfd[SLOT_NETIN].revents == 0)
+			lowat_idle(&p->lowat, clock_ms());
 		if ((r = run_down(p)) != PUMP_DONE ||
 		    (r = run_up(p)) != PUMP_DONE)
 			return r;
@@ -1164,6 +1178,9 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		goto out;
 	}
 	choose_lanes(&p);
+	lowat_init(&p.lowat, ends->net_fd, p.down.mode == LANE_VIA ?
+	    p.down.cap : p.down.mode == LANE_DIRECT ? p.down.cap / 2 :
+	    p.down.mode == LANE_COPY ? BUF_SIZE : 0);
 	start_extras(&p);
 	if (cfg->tty && tty_raw(&p.tty, ends->in_fd) == -1) {
 		r = fail(&p, PUMP_LOCAL_ERROR, "set raw mode on", "the terminal",

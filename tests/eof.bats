@@ -473,7 +473,10 @@ stdout_gone() {
 # --- stdout and signals ------------------------------------------------------
 
 @test "a reader that closes stdout makes sockcat exit 1 with a message, not die of SIGPIPE" {
-	make_big "$T/data" 4
+	# More than the stdout pipe can absorb: a spliced pipe's slots hold
+	# whole socket fragments (up to 32 KiB each), so a 1 MiB pipe can take
+	# 8 MiB, and 4 MiB could all be written before head(1) exits.
+	make_big "$T/data" 32
 	server srv source --file "$T/data"
 	run --separate-stderr timeout 10 bash -c '
 	    "$SOCKCAT" 127.0.0.1 "$1" </dev/null | head -c 10 >/dev/null

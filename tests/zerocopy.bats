@@ -161,3 +161,52 @@ receiver() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "got 5 bytes" ]
 }
+
+# A bulk stream raises the socket's receive low-water mark (SO_RCVLOWAT),
+# so poll(2) wakes once per large chunk.  A burst followed by a pause,
+# with the connection still open, must still arrive whole: the mark drops
+# when nothing more comes.  Each way stdout can be fed is tried.
+@test "a burst followed by a pause arrives whole before the sender closes" {
+	head -c 300000 "$T/data" > "$T/burst"
+	for how in file pipe copy; do
+		rm -f "$T/release.$how"
+		bg "src$how" python3 "$PEER" source --file "$T/burst" \
+		    --then-wait "$T/release.$how" --port-file "$T/src$how.port"
+		PORT=$(peer_port "src$how")
+		case $how in
+		file) bg "cli$how" bash -c 'exec "$SOCKCAT" 127.0.0.1 "$1" > "$2"' \
+		    _ "$PORT" "$T/got.$how" ;;
+		pipe) bg "cli$how" bash -c '"$SOCKCAT" 127.0.0.1 "$1" | cat > "$2"' \
+		    _ "$PORT" "$T/got.$how" ;;
+		copy) bg "cli$how" bash -c 'exec "$SOCKCAT" --no-splice 127.0.0.1 "$1" > "$2"' \
+		    _ "$PORT" "$T/got.$how" ;;
+		esac
+		wait_for 5 size_ge "$T/got.$how" 300000
+		# The whole burst is out while the sender still holds it open.
+		running "src$how"
+		touch "$T/release.$how"
+		bg_wait "cli$how"
+		[ "$BG_STATUS" -eq 0 ]
+		bg_wait "src$how"
+		cmp "$T/burst" "$T/got.$how"
+	done
+}
+
+@test "the low-water mark is raised for a bulk stream, and not for a small exchange" {
+	need_strace
+	for size in big small; do
+		[ "$size" = big ] && cp "$T/data" "$T/in.$size" || printf 'hello\n' > "$T/in.$size"
+		bg "rcv$size" bash -c 'exec strace -f -qq -o "$0" -e trace=setsockopt \
+		    env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    "$SOCKCAT" -v -d -l 0 > "$1"' "$T/rcv.$size.trace" "$T/out.$size"
+		PORT=$(listen_port "rcv$size")
+		run timeout 20 "$SOCKCAT" 127.0.0.1 "$PORT" < "$T/in.$size"
+		[ "$status" -eq 0 ]
+		bg_wait "rcv$size"
+		[ "$BG_STATUS" -eq 0 ]
+		cmp "$T/in.$size" "$T/out.$size"
+	done
+	grep -q 'SO_RCVLOWAT, \[1048576\]' "$T/rcv.big.trace"
+	run grep -q 'SO_RCVLOWAT' "$T/rcv.small.trace"
+	[ "$status" -ne 0 ]
+}

@@ -222,6 +222,13 @@ def cmd_source(args):
     data = read_file(args.file)
     conn = tcp_accept(args)
     send_all(conn, data)
+    if args.then_wait:
+        # The connection stays open both ways (no FIN) until the file
+        # appears: what was sent must arrive without an end of stream.
+        while not os.path.exists(args.then_wait):
+            time.sleep(0.02)
+        close_gently(conn)
+        return
     if not args.then_hold:
         close_gently(conn)
         return
@@ -533,6 +540,9 @@ def build_parser():
              "to EOF", tcp_s)
     sp.add_argument("--file", required=True)
     sp.add_argument("--then-hold", action="store_true")
+    sp.add_argument("--then-wait", metavar="FILE",
+                    help="after sending, keep the connection open until "
+                    "FILE exists, then close")
     add("silent", cmd_silent,
         "send nothing, read to EOF; --save gets the byte count", tcp_s)
     sp = add("reset", cmd_reset,
