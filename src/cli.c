@@ -163,7 +163,8 @@ static const char *const options_text[] = {
 	"  -h, --help              show this help and exit\n",
 	"  -I, --recv-buffer LEN   socket receive buffer size (SO_RCVBUF)\n",
 	"  -i, --interval SECS     delay between lines sent\n",
-	"  -k, --keep-open         keep listening after a client leaves (with -l)\n",
+	"  -k, --keep-open         keep listening after a client leaves (with -l);\n",
+	"                          with -u and -e/-c, a program per UDP peer\n",
 	"  -l, --listen            listen for an incoming connection\n",
 	"  -M, --ttl TTL           outgoing TTL / hop limit\n",
 	"  -m, --min-ttl TTL       minimum incoming TTL / hop limit\n",
@@ -199,7 +200,8 @@ static const char *const options_text[] = {
 	"      --delay SECS        same as -i (ncat's name)\n",
 	"      --deny LIST         refuse clients in LIST (addresses, CIDR)\n",
 	"      --denyfile FILE     refuse clients listed in FILE\n",
-	"      --idle-timeout SECS exit after SECS without traffic (not connect)\n",
+	"      --idle-timeout SECS end the session after SECS without traffic (not\n",
+	"                          connect); -u -l -k -e/-c: each peer's program\n",
 	"      --json              report events as JSON lines on stderr\n",
 	"      --keepalive         set SO_KEEPALIVE on the connection\n",
 	"      --max-conns N       most clients served at once (default 100)\n",
@@ -822,10 +824,15 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		{ cfg->keep_open && !cfg->listen,
 		    "option -k needs -l: it keeps a listener open "
 		    "(for SO_KEEPALIVE use --keepalive)" },
-		{ cfg->keep_open && cfg->udp && (cfg->exec_prog != NULL ||
-		    cfg->exec_shell != NULL),
-		    "options -u -k and -e/-c conflict: a program per UDP "
-		    "peer is not supported yet" },
+		{ cfg->keep_open && cfg->udp && exec && cfg->unix_socket,
+		    "options -U -u -k and -e/-c conflict: a program per Unix "
+		    "datagram peer is not supported" },
+		{ cfg->keep_open && cfg->udp && exec && (cfg->crlf ||
+		    cfg->interval_ms > 0 || cfg->quit_ms != NO_LIMIT ||
+		    cfg->recv_limit != NO_LIMIT),
+		    "options -C, -i, -q and -W do not apply to -u -l -k with "
+		    "-e/-c: each peer's program gets its datagrams as they "
+		    "are" },
 		{ cfg->telnet && cfg->udp,
 		    "options -t and -u conflict: telnet negotiation needs TCP" },
 		{ cfg->random_port && cfg->listen,

@@ -64,14 +64,20 @@ export_end(const char *addr_name, const char *port_name,
 	export_both(port_name, port);
 }
 
+/* peer, when given, is the remote end; else net_fd's connected peer. */
 static void
-export_connection(const struct config *cfg, int net_fd)
+export_connection(const struct config *cfg, int net_fd,
+    const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 
 	len = sizeof(ss);
-	if (getpeername(net_fd, (struct sockaddr *)&ss, &len) == 0)
+	if (peer != NULL && peerlen <= sizeof(ss)) {
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, peer, peerlen);
+		export_end("REMOTE_ADDR", "REMOTE_PORT", &ss, peerlen);
+	} else if (getpeername(net_fd, (struct sockaddr *)&ss, &len) == 0)
 		export_end("REMOTE_ADDR", "REMOTE_PORT", &ss, len);
 	len = sizeof(ss);
 	if (getsockname(net_fd, (struct sockaddr *)&ss, &len) == 0)
@@ -104,8 +110,8 @@ split_words(char *s, char **argv, int max)
 
 /* Runs in the child after fork: never returns. */
 static void
-child_main(const struct config *cfg, int net_fd, int in_fd, int out_fd,
-    char **argv)
+child_main(const struct config *cfg, int net_fd, const struct sockaddr *peer,
+    socklen_t peerlen, int in_fd, int out_fd, char **argv)
 {
 	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP,
 	    SIGCHLD };
@@ -120,7 +126,7 @@ child_main(const struct config *cfg, int net_fd, int in_fd, int out_fd,
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
-	export_connection(cfg, net_fd);
+	export_connection(cfg, net_fd, peer, peerlen);
 	if (dup2(in_fd, STDIN_FILENO) == -1 ||
 	    dup2(out_fd, STDOUT_FILENO) == -1)
 		_exit(127);
@@ -137,6 +143,14 @@ child_main(const struct config *cfg, int net_fd, int in_fd, int out_fd,
 
 int
 exec_start(const struct config *cfg, int net_fd, struct exec_child *child,
+    char *err, size_t errlen)
+{
+	return exec_start_peer(cfg, net_fd, NULL, 0, child, err, errlen);
+}
+
+int
+exec_start_peer(const struct config *cfg, int net_fd,
+    const struct sockaddr *peer, socklen_t peerlen, struct exec_child *child,
     char *err, size_t errlen)
 {
 	char *argv[EXEC_MAXARGS], *words = NULL;
@@ -170,7 +184,7 @@ exec_start(const struct config *cfg, int net_fd, struct exec_child *child,
 	if ((child->pid = fork()) == -1)
 		goto fail;
 	if (child->pid == 0)
-		child_main(cfg, net_fd, to[0], from[1], argv);
+		child_main(cfg, net_fd, peer, peerlen, to[0], from[1], argv);
 	free(words);
 	close(to[0]);
 	close(from[1]);
@@ -214,9 +228,15 @@ exec_wait(struct exec_child *child)
 			return EXIT_NET;
 	}
 	child->pid = -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
+	return exec_status(status);
+}
+
+int
+exec_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
 	return EXIT_NET;
 }

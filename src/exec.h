@@ -2,6 +2,7 @@
 #ifndef SOCKCAT_EXEC_H
 #define SOCKCAT_EXEC_H
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <stddef.h>
@@ -29,10 +30,25 @@ int	exec_start(const struct config *cfg, int net_fd,
 	    struct exec_child *child, char *err, size_t errlen);
 
 /*
+ * The same for a peer of an unconnected socket (-u -l -k): the child's
+ * SOCKCAT_REMOTE_* and NCAT_REMOTE_* describe peer (peerlen bytes), and
+ * the LOCAL ones net_fd's bound address.  peer NULL means exec_start().
+ */
+int	exec_start_peer(const struct config *cfg, int net_fd,
+	    const struct sockaddr *peer, socklen_t peerlen,
+	    struct exec_child *child, char *err, size_t errlen);
+
+/*
  * Closes our pipe ends (if still open) and waits for the child.  If a
  * terminating signal arrives meanwhile, passes SIGTERM on to the child.
  * Returns its exit status, or 128+N if signal N killed it.
  */
 int	exec_wait(struct exec_child *child);
+
+/*
+ * A waitpid(2) status as sockcat reports it: the exit status, 128+N for
+ * signal N, or EXIT_NET for anything else.
+ */
+int	exec_status(int wstatus);
 
 #endif

@@ -323,6 +323,40 @@ log_close(const struct config *cfg, unsigned long long sent,
 	jend(&j);
 }
 
+void
+log_peer_close(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const struct log_peer_end *end)
+{
+	char text[ADDR_TEXTLEN], dropped[64];
+	struct jline j;
+	int port;
+
+	if (!wanted(cfg, 1))
+		return;
+	addr_numeric(peer, peerlen, text, &port);
+	if (json(cfg)) {
+		jbegin(&j, "close");
+		jkey_num(&j, "sent", end->sent);
+		jkey_num(&j, "received", end->rcvd);
+		jkey_num(&j, "duration_ms", end->ms < 0 ? 0 :
+		    (unsigned long long)end->ms);
+		jkey_str(&j, "end", end->how);
+		jkey_str(&j, "remote_address", text);
+		jkey_num(&j, "remote_port", (unsigned long long)port);
+		jkey_num(&j, "status", (unsigned long long)end->status);
+		jkey_num(&j, "dropped", end->dropped);
+		jend(&j);
+		return;
+	}
+	dropped[0] = '\0';
+	if (end->dropped > 0)
+		snprintf(dropped, sizeof(dropped), ", %llu datagram%s dropped",
+		    end->dropped, end->dropped == 1 ? "" : "s");
+	fprintf(stderr, "sockcat: closed %s port %d (%s): program status %d, "
+	    "sent %llu, rcvd %llu%s\n", text, port, end->how, end->status,
+	    end->sent, end->rcvd, dropped);
+}
+
 /* A message event or line: "sockcat: MESSAGE". */
 static void
 message(const struct config *cfg, const char *event, const char *fmt,

@@ -43,6 +43,26 @@ void	log_summary(const struct config *cfg, unsigned long long sent,
 void	log_close(const struct config *cfg, unsigned long long sent,
 	    unsigned long long rcvd, long long ms, const char *how);
 
+/* How one peer of the -u -l -k program server ended, for log_peer_close(). */
+struct log_peer_end {
+	unsigned long long	 sent;		/* bytes to the peer */
+	unsigned long long	 rcvd;		/* bytes from it */
+	unsigned long long	 dropped;	/* datagrams not delivered */
+	long long		 ms;		/* how long it was served */
+	const char		*how;		/* "done", "idle", ... */
+	int			 status;	/* as exec_status() */
+};
+
+/*
+ * The end of one peer of -u -l -k with -e/-c: with -v the line
+ * "sockcat: closed ADDR port N (HOW): program status S, sent N, rcvd M"
+ * (and ", D datagrams dropped" when D > 0); with --json a "close" event
+ * with log_close()'s fields and remote_address, remote_port, status and
+ * dropped.
+ */
+void	log_peer_close(const struct config *cfg, const struct sockaddr *peer,
+	    socklen_t peerlen, const struct log_peer_end *end);
+
 /*
  * "sockcat: MESSAGE" on stderr, always: errors.  With --json, an error
  * event instead.  cfg may be NULL.

@@ -24,6 +24,7 @@
 #include "sig.h"
 #include "sock.h"
 #include "tlog.h"
+#include "udppeers.h"
 #include "unixsock.h"
 
 #define ERRLEN		512
@@ -177,7 +178,8 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	}
 	/*
 	 * -u -l -k: one session on the unconnected socket, datagrams from
-	 * every peer, stdin to the latest sender (-e/-c are refused there).
+	 * every peer, stdin to the latest sender (with -e/-c, udppeers_run()
+	 * serves instead).
 	 */
 	ends.udp_server = cfg->listen && cfg->udp && cfg->keep_open;
 	started = clock_ms();
@@ -601,7 +603,7 @@ run_listen(const struct config *cfg)
 		log_error(cfg, "%s", err);
 		return EXIT_NET;
 	}
-	if (cfg->keep_open && has_exec(cfg) &&
+	if (l.concurrent &&
 	    (l.workers = calloc((size_t)cfg->max_conns,
 	    sizeof(*l.workers))) == NULL) {
 		log_error(cfg, "allocate worker table: %s", strerror(errno));
@@ -637,6 +639,8 @@ run_listen(const struct config *cfg)
 	}
 	if (cfg->broker)
 		l.status = broker_run(cfg, l.lfd, &l.log);
+	else if (cfg->udp && cfg->keep_open && has_exec(cfg))
+		l.status = udppeers_run(cfg, l.lfd, l.port, &l.log);
 	else if (cfg->udp && cfg->keep_open)
 		l.status = serve(cfg, l.lfd, "the latest sender", false,
 		    &l.log);

@@ -261,9 +261,28 @@ accept_timeout_ok() {
 	    -k 127.0.0.1 9
 }
 
-@test "-u -k with -e is a usage error (a program per UDP peer is not there yet)" {
-	usage_error 'options -u -k and -e/-c conflict: a program per UDP peer is not supported yet' \
-	    -k -u -l 0 -e cat
+@test "-u -l -k with -e or -c is accepted: a program per UDP peer (tests/udppeers.bats)" {
+	# -w 0.2: no datagram comes, so it ends at once with status 1.
+	run --separate-stderr timeout 10 "$SOCKCAT" -k -u -l 0 -w 0.2 -e cat </dev/null
+	[ "$status" -eq 1 ]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 200\ ms$ ]]
+	run --separate-stderr timeout 10 "$SOCKCAT" -k -u -l 0 -w 0.2 -c cat </dev/null
+	[ "$status" -eq 1 ]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 200\ ms$ ]]
+}
+
+@test "-U -u -k with -e is a usage error (no program per Unix datagram peer)" {
+	usage_error 'options -U -u -k and -e/-c conflict: a program per Unix datagram peer is not supported' \
+	    -U -k -u -l "$T/sock" -e cat
+}
+
+@test "-C, -i, -q and -W are usage errors with -u -l -k -e: the programs get datagrams as they are" {
+	local opt
+	for opt in -C '-i 1' '-q 1' '-W 1'; do
+		# shellcheck disable=SC2086  # the option and its value
+		usage_error "options -C, -i, -q and -W do not apply to -u -l -k with -e/-c: each peer's program gets its datagrams as they are" \
+		    -k -u -l 0 $opt -e cat
+	done
 }
 
 @test "-t with -u is a usage error" {

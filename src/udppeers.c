@@ -1,0 +1,784 @@
+/* udppeers.c -- -u -l -k with -e/-c: a program per UDP peer, one poll loop. */
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acl.h"
+#include "addr.h"
+#include "clock.h"
+#include "exec.h"
+#include "log.h"
+#include "sig.h"
+#include "udppeers.h"
+
+#define DGRAM_MAX	65536		/* receive buffer: any datagram whole */
+#define OUT_MAX_V4	65507		/* largest UDP payload over IPv4 */
+#define OUT_MAX_V6	65527		/* and over IPv6, without jumbograms */
+#define QUEUE_MAX	(1024 * 1024)	/* bytes waiting for one program */
+#define QUEUE_MIN	65536
+#define RECV_BATCH	64		/* per wakeup: the programs get turns */
+#define TERM_GRACE_MS	1000		/* from EOF to SIGTERM, when idle */
+#define KILL_GRACE_MS	2000		/* from SIGTERM to SIGKILL */
+#define REAP_POLL_MS	1000		/* a SIGCHLD before poll() is missed */
+#define PEERS_MIN	16
+#define NAMELEN		(ADDR_TEXTLEN + 16)
+#define ERRLEN		512
+
+/* Why a peer ended, for its close line, by enum peer_end. */
+enum peer_end { END_DONE, END_IDLE, END_SIGNAL, END_ERROR };
+
+static const char *const end_names[] = {
+	"done", "idle", "signal", "network error",
+};
+
+/* Bytes from the peer not yet written to its program: [head, head+len). */
+struct queue {
+	unsigned char	*data;
+	size_t		 cap, head, len;
+};
+
+/* One peer: its address, its program, and what is on the way. */
+struct peer {
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	pid_t			 pid;		/* -1 once reaped */
+	int			 status;	/* the program's, once reaped */
+	int			 to_child;	/* its stdin; -1 once closed */
+	int			 from_child;	/* its stdout; -1 once at EOF */
+	struct queue		 in;
+	unsigned char		*out;		/* a reply the socket refused */
+	size_t			 outlen;	/* for now (EAGAIN) */
+	long long		 started, last;	/* ms: start, latest traffic */
+	long long		 deadline;	/* closing: SIGTERM, SIGKILL */
+	bool			 closing;	/* being ended: stdin closed */
+	bool			 termed;	/* SIGTERM sent */
+	bool			 killed;	/* SIGKILL sent, output shut */
+	bool			 drop_noted;	/* -v said it drops datagrams */
+	enum peer_end		 how;
+	unsigned long long	 sent, rcvd, dropped;
+};
+
+/* The server's state, passed down by pointer. */
+struct server {
+	const struct config	*cfg;
+	struct tlog		*log;		/* NULL: no traffic log */
+	int			 lfd;
+	int			 port;
+	long			 idle_ms;	/* per peer; NO_LIMIT: none */
+	struct peer		*peers;		/* npeers, unordered */
+	size_t			 npeers, cap;
+	struct pollfd		*pfd;		/* 1 + 2 * cap */
+	unsigned char		*buf;		/* DGRAM_MAX */
+	long long		 quiet_since;	/* last datagram or peer end */
+	bool			 served;	/* a program has been started */
+	bool			 stopping;	/* ending all peers, then out */
+	bool			 reap_soon;	/* a program may have exited */
+	int			 status;
+};
+
+/* "127.0.0.1 port 5000": how messages name a peer. */
+static void
+peer_name(const struct sockaddr_storage *ss, socklen_t len, char *out,
+    size_t outlen)
+{
+	char text[ADDR_TEXTLEN];
+	int port;
+
+	addr_numeric((const struct sockaddr *)ss, len, text, &port);
+	snprintf(out, outlen, "%s port %d", text, port);
+}
+
+/* The same source: family, address, port (and IPv6 scope). */
+static bool
+same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4, *b4;
+	const struct sockaddr_in6 *a6, *b6;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)(const void *)a;
+		b4 = (const struct sockaddr_in *)(const void *)b;
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)(const void *)a;
+		b6 = (const struct sockaddr_in6 *)(const void *)b;
+		return a6->sin6_port == b6->sin6_port &&
+		    a6->sin6_scope_id == b6->sin6_scope_id &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+/* The largest datagram the peer's family can carry. */
+static size_t
+out_max(const struct peer *p)
+{
+	const struct sockaddr_in6 *sin6;
+
+	if (p->addr.ss_family != AF_INET6)
+		return OUT_MAX_V4;
+	sin6 = (const struct sockaddr_in6 *)(const void *)&p->addr;
+	return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? OUT_MAX_V4 :
+	    OUT_MAX_V6;
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* The live peer, not one being ended, that sent from ss; or NULL. */
+static struct peer *
+find_peer(struct server *s, const struct sockaddr_storage *ss)
+{
+	size_t i;
+
+	for (i = 0; i < s->npeers; i++)
+		if (!s->peers[i].closing && same_source(&s->peers[i].addr, ss))
+			return &s->peers[i];
+	return NULL;
+}
+
+/* Room for more peers, up to --max-conns.  Returns 0, or -1 (ENOMEM). */
+static int
+grow(struct server *s)
+{
+	size_t cap = s->cap == 0 ? PEERS_MIN : s->cap * 2;
+	struct peer *peers;
+	struct pollfd *pfd;
+
+	if (cap > (size_t)s->cfg->max_conns)
+		cap = (size_t)s->cfg->max_conns;
+	if ((peers = realloc(s->peers, cap * sizeof(*peers))) == NULL)
+		return -1;
+	s->peers = peers;
+	if ((pfd = realloc(s->pfd, (1 + 2 * cap) * sizeof(*pfd))) == NULL)
+		return -1;
+	s->pfd = pfd;
+	s->cap = cap;
+	return 0;
+}
+
+/*
+ * Appends n bytes to q, growing it up to QUEUE_MAX.  Returns 0, or -1
+ * with errno ENOBUFS (full) or ENOMEM.
+ */
+static int
+queue_push(struct queue *q, const unsigned char *d, size_t n)
+{
+	unsigned char *data;
+	size_t cap;
+
+	if (q->len + n > QUEUE_MAX) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (q->head + q->len + n > q->cap) {
+		if (q->head > 0) {
+			memmove(q->data, q->data + q->head, q->len);
+			q->head = 0;
+		}
+		if (q->len + n > q->cap) {
+			cap = q->cap == 0 ? QUEUE_MIN : q->cap;
+			while (cap < q->len + n)
+				cap *= 2;
+			if (cap > QUEUE_MAX)
+				cap = QUEUE_MAX;
+			if ((data = realloc(q->data, cap)) == NULL)
+				return -1;
+			q->data = data;
+			q->cap = cap;
+		}
+	}
+	memcpy(q->data + q->head + q->len, d, n);
+	q->len += n;
+	return 0;
+}
+
+static void
+queue_free(struct queue *q)
+{
+	free(q->data);
+	memset(q, 0, sizeof(*q));
+}
+
+/* The program's stdin is gone: close our end, forget what waits for it. */
+static void
+close_input(struct peer *p)
+{
+	if (p->to_child != -1)
+		close(p->to_child);
+	p->to_child = -1;
+	queue_free(&p->in);
+}
+
+/* Counts a datagram that p's program will never see; -v says so once. */
+static void
+drop(struct server *s, struct peer *p, const char *why)
+{
+	char name[NAMELEN];
+
+	p->dropped++;
+	if (p->drop_noted)
+		return;
+	p->drop_noted = true;
+	peer_name(&p->addr, p->addrlen, name, sizeof(name));
+	log_note(s->cfg, 1, "dropping datagrams from %s: %s", name, why);
+}
+
+/* Writes what is queued to p's program, as much as its pipe takes. */
+static void
+flush_in(struct peer *p)
+{
+	struct queue *q = &p->in;
+	ssize_t n;
+
+	while (q->len > 0 && p->to_child != -1) {
+		n = write(p->to_child, q->data + q->head, q->len);
+		if (n > 0) {
+			q->head += (size_t)n;
+			q->len -= (size_t)n;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		else
+			close_input(p);	/* EPIPE: it closed its stdin */
+	}
+	q->head = 0;
+	/* A burst is over: give its memory back. */
+	if (q->len == 0 && q->cap > QUEUE_MIN)
+		queue_free(q);
+}
+
+/* A datagram from p, for its program's stdin. */
+static void
+feed(struct server *s, struct peer *p, const unsigned char *d, size_t n)
+{
+	ssize_t w;
+
+	p->rcvd += n;
+	p->last = clock_ms();
+	tlog_data(s->log, '<', d, n);
+	if (n == 0)
+		return;
+	if (p->to_child == -1) {
+		drop(s, p, "its program has closed its input");
+		return;
+	}
+	if (p->in.len == 0) {
+		/* The usual case: straight into the pipe, no copy. */
+		do
+			w = write(p->to_child, d, n);
+		while (w == -1 && errno == EINTR);
+		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			close_input(p);
+			drop(s, p, "its program has closed its input");
+			return;
+		}
+		if (w > 0) {
+			d += w;
+			n -= (size_t)w;
+		}
+		if (n == 0)
+			return;
+	}
+	if (queue_push(&p->in, d, n) == -1)
+		drop(s, p, errno == ENOBUFS ? "its program's input is full "
+		    "(1 MiB waiting)" : "out of memory");
+}
+
+/*
+ * Sends n bytes to p as one datagram.  Returns 0 when it went or was
+ * dropped (with a -v note), -1 when the socket has no room for now.
+ */
+static int
+send_to_peer(struct server *s, struct peer *p, const unsigned char *d,
+    size_t n)
+{
+	char name[NAMELEN];
+	ssize_t r;
+
+	do
+		r = sendto(s->lfd, d, n, 0, (const struct sockaddr *)&p->addr,
+		    p->addrlen);
+	while (r == -1 && errno == EINTR);
+	if (r >= 0) {
+		p->sent += n;
+		p->last = clock_ms();
+		tlog_data(s->log, '>', d, n);
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return -1;
+	/* UDP is lossy: one reply lost is not the end of the server. */
+	peer_name(&p->addr, p->addrlen, name, sizeof(name));
+	log_note(s->cfg, 1, "send to %s: %s", name, strerror(errno));
+	return 0;
+}
+
+/* Sends the replies the socket refused earlier, while it takes them. */
+static void
+flush_out(struct server *s)
+{
+	struct peer *p;
+	size_t i;
+
+	for (i = 0; i < s->npeers; i++) {
+		p = &s->peers[i];
+		if (p->outlen == 0)
+			continue;
+		if (send_to_peer(s, p, p->out, p->outlen) == -1)
+			return;
+		free(p->out);
+		p->out = NULL;
+		p->outlen = 0;
+	}
+}
+
+/* One read of p's program's stdout becomes one datagram to p. */
+static void
+read_child(struct server *s, struct peer *p)
+{
+	char name[NAMELEN];
+	ssize_t n;
+
+	do
+		n = read(p->from_child, s->buf, out_max(p));
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n > 0) {
+		if (send_to_peer(s, p, s->buf, (size_t)n) == 0)
+			return;
+		/* Kept, and no more read from p until the socket has room. */
+		if ((p->out = malloc((size_t)n)) != NULL) {
+			memcpy(p->out, s->buf, (size_t)n);
+			p->outlen = (size_t)n;
+		} else {
+			peer_name(&p->addr, p->addrlen, name, sizeof(name));
+			log_note(s->cfg, 1, "send to %s: %s", name,
+			    strerror(ENOMEM));
+		}
+		return;
+	}
+	if (n == -1) {
+		peer_name(&p->addr, p->addrlen, name, sizeof(name));
+		log_note(s->cfg, 1, "read from the program of %s: %s", name,
+		    strerror(errno));
+	}
+	close(p->from_child);
+	p->from_child = -1;
+}
+
+/* SIGTERM now; SIGKILL KILL_GRACE_MS later if it still runs. */
+static void
+terminate(struct peer *p)
+{
+	if (p->termed)
+		return;
+	p->termed = true;
+	/* Ours and not reaped: kill(2) cannot fail. */
+	if (p->pid != -1)
+		(void)kill(p->pid, SIGTERM);
+	p->deadline = clock_ms() + KILL_GRACE_MS;
+}
+
+/*
+ * Starts ending p's program: EOF on its stdin (what is still queued is
+ * dropped), then SIGTERM TERM_GRACE_MS later, so that a program that
+ * answers at the end of its input (sort, wc) has its say.  Its output
+ * still goes to the peer meanwhile.
+ */
+static void
+begin_close(struct peer *p, enum peer_end how)
+{
+	if (p->closing)
+		return;
+	p->closing = true;
+	p->how = how;
+	close_input(p);
+	p->deadline = clock_ms() + TERM_GRACE_MS;
+}
+
+/* The grace is over: SIGKILL, and stop waiting for its output. */
+static void
+finish_close(struct peer *p)
+{
+	p->killed = true;
+	if (p->pid != -1)
+		(void)kill(p->pid, SIGKILL);
+	/* A grandchild may hold the pipe open for ever: not ours to wait. */
+	if (p->from_child != -1)
+		close(p->from_child);
+	p->from_child = -1;
+	free(p->out);
+	p->out = NULL;
+	p->outlen = 0;
+}
+
+/* Ends every program at once (EOF and SIGTERM); takes no more datagrams. */
+static void
+stop_all(struct server *s, enum peer_end how, int status)
+{
+	size_t i;
+
+	s->stopping = true;
+	s->status = status;
+	for (i = 0; i < s->npeers; i++) {
+		begin_close(&s->peers[i], how);
+		terminate(&s->peers[i]);
+	}
+}
+
+/*
+ * A first datagram from ss: checks --allow/--deny and --max-conns, then
+ * starts the program.  Returns the new peer, or NULL (refused, with a -v
+ * note, or failed, with an error message: the datagram is dropped).
+ */
+static struct peer *
+start_peer(struct server *s, const struct sockaddr_storage *ss,
+    socklen_t len)
+{
+	const struct config *cfg = s->cfg;
+	struct exec_child child;
+	char name[NAMELEN], err[ERRLEN];
+	struct peer *p;
+
+	peer_name(ss, len, name, sizeof(name));
+	if (!acl_permits(&cfg->allow, &cfg->deny,
+	    (const struct sockaddr *)ss)) {
+		log_note(cfg, 1, "refused connection from %s: not allowed by "
+		    "--allow/--deny", name);
+		return NULL;
+	}
+	if (s->npeers >= (size_t)cfg->max_conns) {
+		log_note(cfg, 1, "refused datagram from %s: %ld peers already "
+		    "(--max-conns)", name, cfg->max_conns);
+		return NULL;
+	}
+	if (s->npeers == s->cap && grow(s) == -1) {
+		log_error(cfg, "serve %s: %s", name, strerror(errno));
+		return NULL;
+	}
+	if (exec_start_peer(cfg, s->lfd, (const struct sockaddr *)ss, len,
+	    &child, err, sizeof(err)) == -1) {
+		log_error(cfg, "serve %s: %s", name, err);
+		return NULL;
+	}
+	p = &s->peers[s->npeers++];
+	memset(p, 0, sizeof(*p));
+	p->addr = *ss;
+	p->addrlen = len;
+	p->pid = child.pid;
+	p->to_child = child.to_child;
+	p->from_child = child.from_child;
+	p->started = p->last = clock_ms();
+	p->deadline = -1;
+	p->how = END_DONE;
+	s->served = true;
+	log_accepted(cfg, s->lfd, (const struct sockaddr *)ss, len);
+	/* Never blocking on one program is what keeps the others served. */
+	if (set_nonblock(p->to_child) == -1 ||
+	    set_nonblock(p->from_child) == -1) {
+		log_error(cfg, "serve %s: make the program's pipes "
+		    "non-blocking: %s", name, strerror(errno));
+		begin_close(p, END_ERROR);
+	}
+	return p;
+}
+
+/* Reads the datagrams waiting on the socket, a batch at most. */
+static void
+recv_batch(struct server *s)
+{
+	struct sockaddr_storage from;
+	socklen_t len;
+	struct peer *p;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < RECV_BATCH && !s->stopping; i++) {
+		len = sizeof(from);
+		n = recvfrom(s->lfd, s->buf, DGRAM_MAX, 0,
+		    (struct sockaddr *)&from, &len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			/*
+			 * Nothing more; or an ICMP error about an earlier
+			 * reply, or the kernel short of memory for a moment:
+			 * none of them ends the server.
+			 */
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH || errno == ENOMEM ||
+			    errno == ENOBUFS)
+				return;
+			log_error(s->cfg, "read from UDP port %d: %s", s->port,
+			    strerror(errno));
+			stop_all(s, END_ERROR, EXIT_NET);
+			return;
+		}
+		s->quiet_since = clock_ms();
+		if ((p = find_peer(s, &from)) == NULL &&
+		    (p = start_peer(s, &from, len)) == NULL)
+			continue;
+		feed(s, p, s->buf, (size_t)n);
+	}
+}
+
+/* Reaps every program that has exited, without blocking. */
+static void
+reap(struct server *s)
+{
+	size_t i;
+	pid_t pid;
+	int st;
+
+	for (;;) {
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return;	/* none ended, or no child left (ECHILD) */
+		for (i = 0; i < s->npeers; i++) {
+			if (s->peers[i].pid == pid) {
+				s->peers[i].pid = -1;
+				s->peers[i].status = exec_status(st);
+				break;
+			}
+		}
+	}
+}
+
+/* Says how p ended, frees it and takes it out of the table. */
+static void
+forget(struct server *s, size_t i)
+{
+	struct peer *p = &s->peers[i];
+	struct log_peer_end end;
+
+	end.sent = p->sent;
+	end.rcvd = p->rcvd;
+	end.dropped = p->dropped;
+	end.ms = clock_ms() - p->started;
+	end.how = end_names[p->how];
+	end.status = p->status;
+	log_peer_close(s->cfg, (const struct sockaddr *)&p->addr, p->addrlen,
+	    &end);
+	close_input(p);
+	if (p->from_child != -1)
+		close(p->from_child);
+	free(p->out);
+	s->peers[i] = s->peers[--s->npeers];
+	s->quiet_since = clock_ms();
+}
+
+/*
+ * The timers: idle peers are ended, ended ones past their grace are
+ * killed, and done ones (reaped, output at EOF and sent) forgotten.
+ */
+static void
+sweep(struct server *s)
+{
+	long long now = clock_ms();
+	struct peer *p;
+	size_t i;
+
+	for (i = s->npeers; i-- > 0;) {
+		p = &s->peers[i];
+		if (!p->closing && s->idle_ms != NO_LIMIT &&
+		    now - p->last >= s->idle_ms)
+			begin_close(p, END_IDLE);
+		if (p->closing && !p->killed && now >= p->deadline) {
+			if (p->termed)
+				finish_close(p);
+			else
+				terminate(p);
+		}
+		if (p->pid == -1 && p->from_child == -1 && p->outlen == 0)
+			forget(s, i);
+	}
+}
+
+/*
+ * Fills s->pfd: slot 0 the socket, then each peer's stdin and stdout
+ * pipes (fd -1 when there is nothing to wait for).  Returns the poll(2)
+ * timeout: the nearest idle limit, kill deadline or -w.
+ */
+static int
+prepare_poll(struct server *s)
+{
+	const struct config *cfg = s->cfg;
+	long long next = -1, t;
+	bool pending = false;
+	struct peer *p;
+	size_t i;
+
+	s->reap_soon = false;
+	for (i = 0; i < s->npeers; i++) {
+		p = &s->peers[i];
+		s->pfd[1 + 2 * i].fd = p->in.len > 0 ? p->to_child : -1;
+		s->pfd[1 + 2 * i].events = POLLOUT;
+		s->pfd[1 + 2 * i].revents = 0;
+		s->pfd[2 + 2 * i].fd = p->outlen == 0 ? p->from_child : -1;
+		s->pfd[2 + 2 * i].events = POLLIN;
+		s->pfd[2 + 2 * i].revents = 0;
+		pending = pending || p->outlen > 0;
+		t = -1;
+		if (p->closing && !p->killed)
+			t = p->deadline;
+		else if (!p->closing && s->idle_ms != NO_LIMIT)
+			t = p->last + s->idle_ms;
+		if (p->pid != -1 && (p->from_child == -1 || p->killed)) {
+			/* Its exit is near: do not trust SIGCHLD alone. */
+			s->reap_soon = true;
+			if (t == -1 || t > clock_ms() + REAP_POLL_MS)
+				t = clock_ms() + REAP_POLL_MS;
+		}
+		if (t != -1 && (next == -1 || t < next))
+			next = t;
+	}
+	s->pfd[0].fd = s->lfd;
+	s->pfd[0].events = (s->stopping ? 0 : POLLIN) |
+	    (pending ? POLLOUT : 0);
+	s->pfd[0].revents = 0;
+	if (s->pfd[0].events == 0)
+		s->pfd[0].fd = -1;
+	if (s->npeers == 0 && !s->stopping && cfg->wait_ms != NO_LIMIT)
+		next = s->quiet_since + cfg->wait_ms;
+	return clock_until(next);
+}
+
+/*
+ * poll(2) itself failed: nothing can be waited for any more.  Kills and
+ * reaps every program at once, blocking, and forgets every peer.
+ */
+static void
+abandon_all(struct server *s)
+{
+	struct peer *p;
+	pid_t r;
+	int st;
+
+	while (s->npeers > 0) {
+		p = &s->peers[s->npeers - 1];
+		if (!p->closing)
+			p->how = END_ERROR;
+		if (p->pid != -1) {
+			(void)kill(p->pid, SIGKILL);
+			while ((r = waitpid(p->pid, &st, 0)) == -1 &&
+			    errno == EINTR)
+				;
+			p->status = r == -1 ? EXIT_NET : exec_status(st);
+			p->pid = -1;
+		}
+		forget(s, s->npeers - 1);
+	}
+}
+
+/* One round of poll(2) and what it reports. */
+static void
+poll_once(struct server *s)
+{
+	size_t i, n = s->npeers;
+	short lrev;
+	int timeout;
+
+	timeout = prepare_poll(s);
+	if (poll(s->pfd, (nfds_t)(1 + 2 * n), timeout) == -1) {
+		if (errno == EINTR)
+			return;
+		log_error(s->cfg, "poll: %s", strerror(errno));
+		s->stopping = true;
+		s->status = EXIT_NET;
+		abandon_all(s);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (s->pfd[1 + 2 * i].revents != 0)
+			flush_in(&s->peers[i]);
+		if (s->pfd[2 + 2 * i].revents != 0 &&
+		    s->peers[i].from_child != -1)
+			read_child(s, &s->peers[i]);
+	}
+	/* recv_batch may move s->pfd (grow): read it first. */
+	lrev = s->pfd[0].revents;
+	if (lrev & POLLOUT)
+		flush_out(s);
+	if (lrev & (POLLIN | POLLERR))
+		recv_batch(s);
+}
+
+int
+udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
+{
+	struct server s;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.log = tlog_active(log) ? log : NULL;
+	s.lfd = lfd;
+	s.port = port;
+	s.idle_ms = cli_idle_ms(cfg);
+	s.quiet_since = clock_ms();
+	if ((s.buf = malloc(DGRAM_MAX)) == NULL || grow(&s) == -1) {
+		log_error(cfg, "allocate the peer table: %s", strerror(errno));
+		s.status = EXIT_NET;
+		goto out;
+	}
+	if (set_nonblock(lfd) == -1) {
+		log_error(cfg, "make UDP port %d non-blocking: %s", port,
+		    strerror(errno));
+		s.status = EXIT_NET;
+		goto out;
+	}
+	for (;;) {
+		if (sig_child_exited() || s.reap_soon)
+			reap(&s);
+		sweep(&s);
+		if (s.stopping && s.npeers == 0)
+			break;
+		if (s.npeers == 0 && cfg->wait_ms != NO_LIMIT &&
+		    clock_ms() >= s.quiet_since + cfg->wait_ms) {
+			/* -w: as for TCP -k, 0 once a peer was served. */
+			if (!s.served) {
+				log_error(cfg, "no connection on port %d "
+				    "within -w %ld ms", port, cfg->wait_ms);
+				s.status = EXIT_NET;
+			}
+			break;
+		}
+		if (sig_pending() != 0 && !s.stopping) {
+			stop_all(&s, END_SIGNAL, EXIT_NET);
+			continue;
+		}
+		poll_once(&s);
+	}
+out:
+	free(s.peers);
+	free(s.pfd);
+	free(s.buf);
+	return s.status;
+}
