@@ -236,7 +236,7 @@ accept_client(struct broker *b)
 			    "descriptors");
 			b->spare = sock_shed_client(b->lfd, b->spare);
 			if (b->spare == -1)
-				(void)poll(NULL, 0, 100);
+				(void)sig_poll(NULL, 0, 100);
 		}
 		return;
 	}
@@ -377,7 +377,7 @@ loop(struct broker *b)
 		if (sig_pending() != 0)
 			return EXIT_NET;
 		n = build_pollset(b);
-		if (poll(b->pfd, n, -1) == -1) {
+		if (sig_poll(b->pfd, n, -1) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			log_error(b->cfg, "poll: %s", strerror(errno));

@@ -126,6 +126,8 @@ child_main(const struct config *cfg, int net_fd, const struct sockaddr *peer,
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
+	/* The signals we block outside our waits would stay blocked too. */
+	sig_child_mask();
 	export_connection(cfg, net_fd, peer, peerlen);
 	if (dup2(in_fd, STDIN_FILENO) == -1 ||
 	    dup2(out_fd, STDOUT_FILENO) == -1)
@@ -222,7 +224,7 @@ exec_wait(struct exec_child *child)
 			(void)kill(child->pid, SIGTERM);
 			forwarded = true;
 		}
-		if (waitpid(child->pid, &status, 0) != -1)
+		if (sig_waitpid(child->pid, &status) != -1)
 			break;
 		if (errno != EINTR)
 			return EXIT_NET;

@@ -329,7 +329,7 @@ wait_proxy(struct shake *s, short events, const char *phase)
 			errno = EINTR;
 			return -1;
 		}
-		n = poll(&pfd, 1, clock_until(s->deadline));
+		n = sig_poll(&pfd, 1, clock_until(s->deadline));
 		if (n > 0)
 			return 0;
 		if (n == 0) {

@@ -1125,7 +1125,7 @@ loop(struct pump *p)
 		set_up_slots(p, waiting_for_line);
 		set_down_slots(p);
 
-		n = poll(p->pfd, SLOT_COUNT, poll_timeout(p,
+		n = sig_poll(p->pfd, SLOT_COUNT, poll_timeout(p,
 		    waiting_for_line));
 		if (n == -1) {
 			if (is_transient(errno))

@@ -259,7 +259,7 @@ poll_round(struct scan *s, struct pollfd *pfd, size_t *who)
 		d = s->next_allowed;
 	if (n == 0 && d < 0)
 		return 0;
-	rc = poll(pfd, (nfds_t)n, clock_until(d));
+	rc = sig_poll(pfd, (nfds_t)n, clock_until(d));
 	if (rc == -1)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
 	for (i = 0; i < n; i++)
@@ -317,7 +317,7 @@ retry_rounds(struct scan *s)
 			break;
 		until = clock_ms() + cfg->retry_interval_ms;
 		while (sig_pending() == 0 && clock_ms() < until)
-			(void)poll(NULL, 0, clock_until(until));
+			(void)sig_poll(NULL, 0, clock_until(until));
 		if (sig_pending() != 0)
 			return -1;
 		for (i = 0; i < s->count; i++) {

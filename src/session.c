@@ -283,7 +283,7 @@ pause_ms(long ms)
 	long long until = clock_ms() + ms;
 
 	while (sig_pending() == 0 && clock_ms() < until)
-		(void)poll(NULL, 0, clock_until(until));
+		(void)sig_poll(NULL, 0, clock_until(until));
 }
 
 /*
@@ -410,7 +410,7 @@ shed_client(struct listener *l)
 	log_note(l->cfg, 1, "refused a connection: out of file descriptors");
 	l->spare = sock_shed_client(l->lfd, l->spare);
 	if (l->spare == -1)
-		(void)poll(NULL, 0, 100);
+		(void)sig_poll(NULL, 0, 100);
 }
 
 /*

@@ -181,7 +181,7 @@ wait_fd(int fd, short events, long timeout_ms, bool wake_on_child)
 			errno = EINTR;
 			return -1;
 		}
-		n = poll(&pfd, 1, clock_until(deadline));
+		n = sig_poll(&pfd, 1, clock_until(deadline));
 		if (n > 0)
 			return 1;
 		if (n == 0) {

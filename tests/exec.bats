@@ -101,6 +101,24 @@ gone() {
 	[ "$BG_STATUS" -eq 0 ]
 }
 
+# sockcat blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD outside its waits
+# (so none slips in between a check and poll); a program must not inherit
+# that mask, or it could not be stopped by those signals.
+@test "the program starts with no signal blocked and the default SIGPIPE" {
+	[ -r /proc/self/status ] || skip "no /proc"
+	# -e, not -c: a shell might reset the mask itself and hide a bug.
+	start_listener lst -l 0 -e 'grep ^Sig /proc/self/status'
+	client ''
+	[ "$status" -eq 0 ]
+	[[ $output == *$'SigBlk:\t0000000000000000'* ]]
+	# SIGPIPE (13) is not ignored: bit 12 of SigIgn is clear.
+	ign=$(printf '%s\n' "$output" | sed -n 's/^SigIgn:\t//p')
+	[ -n "$ign" ]
+	[ $((16#$ign & (1 << 12))) -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+}
+
 @test "-e runs no shell: echo gets \$HOME; as a literal word" {
 	start_listener lst -l 0 -e 'echo $HOME;'
 	client ''
