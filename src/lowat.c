@@ -5,6 +5,8 @@
 
 #include <netinet/in.h>
 
+#include "clock.h"
+
 /* A read this large means the peer is streaming: raise the mark. */
 #define BULK_READ	(64 * 1024)
 
@@ -50,12 +52,12 @@ lowat_init(struct lowat *lw, int fd, size_t level)
 }
 
 void
-lowat_after_read(struct lowat *lw, size_t n, long long now)
+lowat_after_read(struct lowat *lw, size_t n)
 {
 	if (lw->fd < 0)
 		return;
 	if (n >= BULK_READ) {
-		lw->last = now;
+		lw->last = clock_ms();
 		if (!lw->raised)
 			set_mark(lw, true);
 	} else if (lw->raised)

@@ -30,8 +30,8 @@ struct lowat {
  */
 void		lowat_init(struct lowat *lw, int fd, size_t level);
 
-/* After n bytes were read from the socket at time now. */
-void		lowat_after_read(struct lowat *lw, size_t n, long long now);
+/* After n bytes were read from the socket (reads the clock only if bulk). */
+void		lowat_after_read(struct lowat *lw, size_t n);
 
 /* When the raised mark must drop if nothing arrives; -1: no deadline. */
 long long	lowat_deadline(const struct lowat *lw);

@@ -414,7 +414,7 @@ read_net(struct pump *p)
 	if (!p->cfg->send_only && !p->out_gone)
 		b->len += (size_t)n;
 	touch(p);
-	lowat_after_read(&p->lowat, (size_t)n, clock_ms());
+	lowat_after_read(&p->lowat, (size_t)n);
 	if (p->cfg->recv_limit != NO_LIMIT &&
 	    ++p->packets >= (unsigned long)p->cfg->recv_limit) {
 		p->limit_reached = true;
@@ -665,7 +665,7 @@ down_direct(struct pump *p, bool from_src)
 	}
 	if (moved > 0) {
 		touch(p);
-		lowat_after_read(&p->lowat, moved, clock_ms());
+		lowat_after_read(&p->lowat, moved);
 	}
 	return PUMP_DONE;
 }
@@ -682,7 +682,7 @@ down_fill(struct pump *p)
 		l->in_pipe += (size_t)n;
 		p->stats->rcvd += (unsigned long long)n;
 		touch(p);
-		lowat_after_read(&p->lowat, (size_t)n, clock_ms());
+		lowat_after_read(&p->lowat, (size_t)n);
 	} else if (n == 0)
 		p->net_in_open = false;
 	else if (is_net_error(errno)) {
