@@ -57,3 +57,11 @@ fdflags_restore(struct fdflags *saved)
 		    saved->old[saved->count]);
 	}
 }
+
+int
+fd_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}

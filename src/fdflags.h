@@ -17,6 +17,12 @@ struct fdflags {
  */
 int	fdflags_nonblock(struct fdflags *saved, int fd);
 
+/*
+ * Makes a descriptor of our own (a socket, a pipe to a child)
+ * non-blocking, for good.  Returns 0, or -1 with errno set.
+ */
+int	fd_set_nonblock(int fd);
+
 /* Puts back the flags of fd alone, if we changed them. */
 void	fdflags_restore_one(struct fdflags *saved, int fd);
 

@@ -71,10 +71,10 @@ lowat_deadline(const struct lowat *lw)
 }
 
 void
-lowat_idle(struct lowat *lw, long long now)
+lowat_idle(struct lowat *lw)
 {
 	/* Lowering the mark wakes poll(2) at once if data is waiting. */
-	if (lw->raised && now >= lw->last + LOWAT_WAIT_MS)
+	if (lw->raised && clock_ms() >= lw->last + LOWAT_WAIT_MS)
 		set_mark(lw, false);
 }
 

@@ -36,8 +36,8 @@ void		lowat_after_read(struct lowat *lw, size_t n);
 /* When the raised mark must drop if nothing arrives; -1: no deadline. */
 long long	lowat_deadline(const struct lowat *lw);
 
-/* After a poll round at time now with the socket not readable. */
-void		lowat_idle(struct lowat *lw, long long now);
+/* After a poll round with the socket not readable. */
+void		lowat_idle(struct lowat *lw);
 
 /* Back to one byte for good (the caller stops reading in bulk). */
 void		lowat_off(struct lowat *lw);

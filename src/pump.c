@@ -1135,7 +1135,7 @@ loop(struct pump *p)
 		}
 		if (p->pfd[SLOT_NETIN].fd >= 0 &&
 		    p->pfd[SLOT_NETIN].revents == 0)
-			lowat_idle(&p->lowat, clock_ms());
+			lowat_idle(&p->lowat);
 		if ((r = run_down(p)) != PUMP_DONE ||
 		    (r = run_up(p)) != PUMP_DONE)
 			return r;

@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "fdflags.h"
 #include "log.h"
 #include "scan.h"
 #include "sig.h"
@@ -115,14 +116,12 @@ start(struct scan *s, struct probe *p)
 	const struct config *cfg = s->cfg;
 	struct sockaddr_storage ss;
 	long wait = cfg->wait_ms;
-	int fd, fl;
+	int fd;
 
 	memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
 	set_port((struct sockaddr *)&ss, p->port);
 	if ((fd = socket(p->ai->ai_family, p->ai->ai_socktype,
-	    p->ai->ai_protocol)) == -1 ||
-	    (fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+	    p->ai->ai_protocol)) == -1 || fd_set_nonblock(fd) == -1) {
 		if (fd != -1)
 			close(fd);
 		p->state = CLOSED;

@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "fdflags.h"
 #include "sig.h"
 #include "sock.h"
 
@@ -36,8 +37,7 @@ set_fd_flags(int fd)
 {
 	int fl;
 
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+	if (fd_set_nonblock(fd) == -1)
 		return -1;
 	if ((fl = fcntl(fd, F_GETFD)) == -1 ||
 	    fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == -1)

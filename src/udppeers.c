@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,6 +18,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "exec.h"
+#include "fdflags.h"
 #include "log.h"
 #include "sig.h"
 #include "udppeers.h"
@@ -137,14 +137,6 @@ out_max(const struct peer *p)
 	sin6 = (const struct sockaddr_in6 *)(const void *)&p->addr;
 	return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? OUT_MAX_V4 :
 	    OUT_MAX_V6;
-}
-
-static int
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	return fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 /* The live peer, not one being ended, that sent from ss; or NULL. */
@@ -499,8 +491,8 @@ start_peer(struct server *s, const struct sockaddr_storage *ss,
 	s->served = true;
 	log_accepted(cfg, s->lfd, (const struct sockaddr *)ss, len);
 	/* Never blocking on one program is what keeps the others served. */
-	if (set_nonblock(p->to_child) == -1 ||
-	    set_nonblock(p->from_child) == -1) {
+	if (fd_set_nonblock(p->to_child) == -1 ||
+	    fd_set_nonblock(p->from_child) == -1) {
 		log_error(cfg, "serve %s: make the program's pipes "
 		    "non-blocking: %s", name, strerror(errno));
 		begin_close(p, END_ERROR);
@@ -748,7 +740,7 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 		s.status = EXIT_NET;
 		goto out;
 	}
-	if (set_nonblock(lfd) == -1) {
+	if (fd_set_nonblock(lfd) == -1) {
 		log_error(cfg, "make UDP port %d non-blocking: %s", port,
 		    strerror(errno));
 		s.status = EXIT_NET;
