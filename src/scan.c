@@ -13,10 +13,10 @@
 
 #include "addr.h"
 #include "clock.h"
-#include "fdflags.h"
 #include "log.h"
 #include "scan.h"
 #include "sig.h"
+#include "sock.h"
 
 /* Probes in flight at once: fast, yet far below any descriptor limit. */
 #define IN_FLIGHT	64
@@ -46,6 +46,7 @@ struct scan {
 	int			 open;
 	long long		 next_allowed;	/* -i: next start time */
 	bool			 quiet;		/* --retry: report at the end */
+	bool			 failed;	/* a socket could not be set up */
 };
 
 /* A random 64-bit seed for -r from /dev/urandom, or the clock. */
@@ -116,14 +117,21 @@ start(struct scan *s, struct probe *p)
 	const struct config *cfg = s->cfg;
 	struct sockaddr_storage ss;
 	long wait = cfg->wait_ms;
+	char err[512];
 	int fd;
 
 	memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
 	set_port((struct sockaddr *)&ss, p->port);
-	if ((fd = socket(p->ai->ai_family, p->ai->ai_socktype,
-	    p->ai->ai_protocol)) == -1 || fd_set_nonblock(fd) == -1) {
-		if (fd != -1)
-			close(fd);
+	if ((fd = sock_prepare(cfg, p->ai->ai_family, p->ai->ai_socktype, err,
+	    sizeof(err))) == -1) {
+		/*
+		 * A socket option or the source bind failing is no answer
+		 * from the port, and every other probe would fail alike.
+		 */
+		if (err[0] != '\0') {
+			log_error(cfg, "%s", err);
+			s->failed = true;
+		}
 		p->state = CLOSED;
 		p->error = errno;
 		return;
@@ -271,19 +279,28 @@ static int
 scan_loop(struct scan *s)
 {
 	const struct config *cfg = s->cfg;
-	int limit = cfg->interval_ms > 0 ? 1 : IN_FLIGHT;
 	struct pollfd pfd[IN_FLIGHT];
 	size_t who[IN_FLIGHT];
+	int limit = IN_FLIGHT;
 
+	/*
+	 * -p: every probe binds the same source port, which Linux lets
+	 * several sockets share but the BSDs do not (even with SO_REUSEADDR):
+	 * probe one port at a time everywhere, as nc.openbsd does.
+	 */
+	if (cfg->interval_ms > 0 || cfg->source_port != -1)
+		limit = 1;
 	while (s->next_print < s->count) {
 		if (sig_pending() != 0)
 			return -1;
 		while (s->next_start < s->count && s->running < limit &&
-		    clock_ms() >= s->next_allowed) {
+		    clock_ms() >= s->next_allowed && !s->failed) {
 			start(s, &s->probes[s->next_start++]);
 			if (cfg->interval_ms > 0)
 				s->next_allowed = clock_ms() + cfg->interval_ms;
 		}
+		if (s->failed)
+			return -1;
 		report_ready(s);
 		if (s->next_print == s->count)
 			break;
@@ -291,6 +308,8 @@ scan_loop(struct scan *s)
 			log_error(cfg, "poll: %s", strerror(errno));
 			return -1;
 		}
+		if (s->failed)
+			return -1;
 		report_ready(s);
 	}
 	return 0;
@@ -326,6 +345,8 @@ retry_rounds(struct scan *s)
 		s->next_start = s->next_print = 0;
 		s->open = 0;
 	}
+	if (s->failed)
+		return -1;
 	if (s->quiet) {
 		s->quiet = false;
 		s->next_print = 0;

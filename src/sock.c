@@ -219,11 +219,12 @@ static int
 bind_source(int fd, int family, const struct config *cfg, char *err,
     size_t errlen)
 {
+	/* With -z, -r shuffles the ports probed instead. */
+	bool pick_random = cfg->random_port && !cfg->scan;
 	struct addrinfo *res;
 	int status, tries, port, rc;
 
-	if (cfg->source == NULL && cfg->source_port == -1 &&
-	    !cfg->random_port)
+	if (cfg->source == NULL && cfg->source_port == -1 && !pick_random)
 		return 0;
 	if (addr_resolve(cfg, cfg->source, cfg->source_port, family, true,
 	    &res, err, errlen, &status) == -1) {
@@ -233,9 +234,9 @@ bind_source(int fd, int family, const struct config *cfg, char *err,
 	/* Lets a fixed source port be reused while in TIME_WAIT. */
 	if (cfg->source_port != -1)
 		(void)set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-	tries = cfg->random_port ? RANDOM_PORT_TRIES : 1;
+	tries = pick_random ? RANDOM_PORT_TRIES : 1;
 	do {
-		if (cfg->random_port) {
+		if (pick_random) {
 			port = random_port();
 			if (family == AF_INET6)
 				((struct sockaddr_in6 *)(void *)res->ai_addr)->
@@ -261,19 +262,33 @@ bind_source(int fd, int family, const struct config *cfg, char *err,
 }
 
 int
+sock_prepare(const struct config *cfg, int family, int socktype, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	err[0] = '\0';
+	if ((fd = sock_new(family, socktype, 0)) == -1)
+		return -1;
+	/* A listener's -s and -p are its own address: sock_listen binds it. */
+	if (set_options(fd, family, cfg, err, errlen) == -1 ||
+	    (!cfg->listen && bind_source(fd, family, cfg, err, errlen) == -1)) {
+		sock_close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
 sock_connect(const struct config *cfg, const struct addrinfo *ai, char *err,
     size_t errlen)
 {
 	socklen_t len = sizeof(int);
 	int fd, soerr = 0;
 
-	err[0] = '\0';
-	if ((fd = sock_new(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) ==
-	    -1)
+	if ((fd = sock_prepare(cfg, ai->ai_family, ai->ai_socktype, err,
+	    errlen)) == -1)
 		return -1;
-	if (set_options(fd, ai->ai_family, cfg, err, errlen) == -1 ||
-	    bind_source(fd, ai->ai_family, cfg, err, errlen) == -1)
-		goto fail;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return fd;
 	if (errno != EINPROGRESS && errno != EINTR)
@@ -299,15 +314,13 @@ listen_on(const struct config *cfg, const struct sockaddr *sa,
 {
 	int fd;
 
-	if ((fd = sock_new(sa->sa_family, cfg->udp ? SOCK_DGRAM : SOCK_STREAM,
-	    0)) == -1)
+	if ((fd = sock_prepare(cfg, sa->sa_family, cfg->udp ? SOCK_DGRAM :
+	    SOCK_STREAM, err, errlen)) == -1)
 		return -1;
 	if (set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) == -1)
 		goto fail;
 	if (sa->sa_family == AF_INET6 && v6only != -1 &&
 	    set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only) == -1)
-		goto fail;
-	if (set_options(fd, sa->sa_family, cfg, err, errlen) == -1)
 		goto fail;
 	if (bind(fd, sa, salen) == -1)
 		goto fail;

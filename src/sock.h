@@ -21,8 +21,19 @@
 
 /*
  * A new socket, non-blocking and close-on-exec, or -1 with errno set.
+ * Bare: IP sockets come from sock_prepare; this is for Unix sockets.
  */
 int	sock_new(int family, int type, int protocol);
+
+/*
+ * The one place an IP socket is made: a new socket of family and socktype
+ * (non-blocking, close-on-exec) with every socket option of cfg (-b -D -I
+ * -O -T -M -m --keepalive) and, when connecting or probing, bound to the
+ * source of -s, -p or -r (-r only without -z, where it shuffles the
+ * ports).  A listener binds its own address (sock_listen).
+ */
+int	sock_prepare(const struct config *cfg, int family, int socktype,
+	    char *err, size_t errlen);
 
 /* Closes fd keeping errno, so the caller still sees the first failure. */
 void	sock_close_keep_errno(int fd);

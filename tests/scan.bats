@@ -366,3 +366,122 @@ elapsed_since() {
 	[ -z "$output" ]
 	[[ $stderr == "sockcat: "*'"81"'* ]]
 }
+
+# recorder NAME COUNT: job NAME listens on COUNT ports of 127.0.0.1 and
+# accepts one connection on each, writing "PORT PEER-ADDRESS PEER-PORT"
+# lines to $T/NAME.peers (the whole file at once, when all have come). It
+# also holds a port with SO_REUSEADDR without listening, free for sockcat
+# (which sets SO_REUSEADDR for -p) to bind as its source port. Sets PORTS
+# to the listening ports and SRC to the held one.
+RECORDER_PY='
+import os, select, socket, sys
+path, count = sys.argv[1], int(sys.argv[2])
+held = socket.socket()
+held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+held.bind(("127.0.0.1", 0))
+ls = []
+for _ in range(count):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    ls.append(s)
+ports = [s.getsockname()[1] for s in ls]
+with open(path + ".ports.tmp", "w") as f:
+    f.write(" ".join(str(p) for p in ports + [held.getsockname()[1]]) + "\n")
+os.replace(path + ".ports.tmp", path + ".ports")
+lines = []
+while ls:
+    ready, _, _ = select.select(ls, [], [])
+    for s in ready:
+        c, peer = s.accept()
+        lines.append("%d %s %d\n" % (s.getsockname()[1], peer[0], peer[1]))
+        c.close()
+        ls.remove(s)
+with open(path + ".peers.tmp", "w") as f:
+    f.write("".join(sorted(lines)))
+os.replace(path + ".peers.tmp", path + ".peers")
+'
+recorder() {
+	local ports
+	bg "$1" python3 -c "$RECORDER_PY" "$T/$1" "$2"
+	_wait_job "$1" 10 "writing $1.ports" test -s "$T/$1.ports"
+	read -r -a ports <"$T/$1.ports"
+	SRC=${ports[-1]}
+	PORTS=("${ports[@]:0:$2}")
+}
+
+@test "-z -s ADDR probes from that address: the listener sees the probe come from 127.0.0.2" {
+	recorder rec 1
+	run --separate-stderr sc -zv -n -s 127.0.0.2 127.0.0.1 "${PORTS[0]}"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "$(HOSTNAME_="(UNKNOWN)" open_line "${PORTS[0]}")" ]
+	bg_wait rec
+	[ "$BG_STATUS" -eq 0 ]
+	[[ $(<"$T/rec.peers") == "${PORTS[0]} 127.0.0.2 "* ]]
+}
+
+@test "-z -p PORT probes several ports, each from that source port" {
+	recorder rec 2
+	hold_ports hold 1
+	run --separate-stderr sc -zvv -n -p "$SRC" 127.0.0.1 \
+	    "${PORTS[0]}" "$BASE" "${PORTS[1]}"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	local HOSTNAME_="(UNKNOWN)" want
+	want=$(
+		open_line "${PORTS[0]}"
+		refused_line "$BASE"
+		open_line "${PORTS[1]}"
+		echo " sent 0, rcvd 0"
+	)
+	[ "$stderr" = "$want" ]
+	bg_wait rec
+	[ "$BG_STATUS" -eq 0 ]
+	want=$(printf '%s 127.0.0.1 %s\n' "${PORTS[0]}" "$SRC" "${PORTS[1]}" "$SRC" | sort)
+	[ "$(<"$T/rec.peers")" = "$want" ]
+}
+
+@test "-z -s ADDR that is not local exits 1 with one bind message and probes nothing" {
+	recorder rec 1
+	run --separate-stderr sc -zv -n -s 192.0.2.1 127.0.0.1 "${PORTS[0]}" \
+	    "${PORTS[0]}"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "sockcat: bind to source 192.0.2.1 port 0: Cannot assign requested address" ]
+	running rec
+}
+
+@test "-z applies the socket options to every probe: strace shows -T and --keepalive set, then the source bound" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	recorder rec 2
+	run --separate-stderr timeout 20 strace -f -o "$T/trace" \
+	    -e trace=setsockopt,bind "$SOCKCAT" -z -n -T lowdelay \
+	    --keepalive -s 127.0.0.1 127.0.0.1 "${PORTS[0]}" "${PORTS[1]}"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	bg_wait rec
+	[ "$(grep -c 'IP_TOS, \[16\]' "$T/trace")" -eq 2 ]
+	[ "$(grep -c 'SO_KEEPALIVE, \[1\]' "$T/trace")" -eq 2 ]
+	[ "$(grep -c 'bind(.*inet_addr("127.0.0.1")' "$T/trace")" -eq 2 ]
+}
+
+@test "-z -p PORT probes one port at a time: strace shows each probe's socket closed before the next is bound" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	recorder rec 2
+	hold_ports hold 2
+	run --separate-stderr timeout 20 strace -o "$T/trace" \
+	    -e trace=socket,bind,close "$SOCKCAT" -z -n -p "$SRC" 127.0.0.1 \
+	    "${PORTS[0]}" "$BASE" "${PORTS[1]}" $((BASE + 1))
+	[ "$status" -eq 0 ]
+	bg_wait rec
+	# Each probe: socket, bind, close, on one descriptor number, in turn.
+	local calls
+	calls=$(grep -E '^(socket\(AF_INET|bind\(|close\()' "$T/trace" |
+	    sed -E 's/^(socket)\(.*= ([0-9]+)$/\1 \2/; s/^(bind|close)\(([0-9]+),.*$/\1 \2/; s/^(close)\(([0-9]+)\).*$/\1 \2/' |
+	    awk '$1 == "socket" { fd = $2 } $2 == fd' | awk '{ print $1 }' |
+	    paste -sd' ')
+	[ "$calls" = "socket bind close socket bind close socket bind close socket bind close" ]
+}
