@@ -1,7 +1,11 @@
 /* main.c -- parse, check, dispatch, exit status. */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -9,14 +13,41 @@
 #include "session.h"
 #include "sig.h"
 
+/*
+ * Opens /dev/null on whichever of descriptors 0, 1 and 2 the caller left
+ * closed, so that no socket or file of ours is taken for stdin, stdout or
+ * stderr: the peer's data would go back to the peer, -v lines to the peer.
+ * The lower ones being open, open(2) returns the lowest free descriptor:
+ * the closed one.  Returns 0, or -1 if /dev/null cannot be opened.
+ */
+static int
+std_fds_fill(void)
+{
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) == -1)
+			return -1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct config cfg;
 	char err[512];
-	int status;
+	int status, saved;
 
+	/* Before anything else opens a descriptor. */
+	status = std_fds_fill();
+	saved = errno;
 	cli_defaults(&cfg);
+	if (status == -1) {
+		log_error(&cfg, "open /dev/null for a closed stdin, stdout or "
+		    "stderr: %s", strerror(saved));
+		return EXIT_NET;
+	}
 	if (cli_parse(&cfg, argc, argv, err, sizeof(err)) == -1) {
 		log_error(&cfg, "%s", err);
 		cli_free(&cfg);

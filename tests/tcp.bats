@@ -364,3 +364,58 @@ getaddrinfo(const char *node, const char *service,
 	[ ! -s "$T/cli.out" ]
 	[ "$(cat "$T/cli.err")" = "sockcat: read from 127.0.0.1 port $PORT: Connection reset by peer" ]
 }
+
+# closed_std REDIR ARGS...: run `sockcat ARGS` with REDIR (">&-", "2>&-",
+# "<&-") closing one of its standard descriptors (for run).
+closed_std() {
+	local redir=$1
+	shift
+	case $redir in
+	">&-") timeout 10 bash -c 'exec "$0" "$@" >&-' "$SOCKCAT" "$@" ;;
+	"2>&-") timeout 10 bash -c 'exec "$0" "$@" 2>&-' "$SOCKCAT" "$@" ;;
+	"<&-") timeout 10 bash -c 'exec "$0" "$@" <&-' "$SOCKCAT" "$@" ;;
+	esac
+}
+
+# hello_server: a sockcat listener that sends "hello", half-closes and
+# writes what it receives to $T/srv.out. Sets PORT.
+hello_server() {
+	printf 'hello\n' >"$T/srv.in"
+	bg srv "$SOCKCAT" -nvl 127.0.0.1 0
+	PORT=$(listen_port srv)
+}
+
+@test "with stdout closed (>&-) the server's data is discarded, not sent back to the server" {
+	hello_server
+	run --separate-stderr closed_std ">&-" -d -n 127.0.0.1 "$PORT" </dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	bg_wait srv
+	[ "$BG_STATUS" -eq 0 ]
+	[ ! -s "$T/srv.out" ]
+}
+
+@test "with stderr closed (2>&-) the -v lines are not sent to the peer" {
+	hello_server
+	run --separate-stderr closed_std "2>&-" -vv -d -n 127.0.0.1 "$PORT" \
+	    </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+	bg_wait srv
+	[ "$BG_STATUS" -eq 0 ]
+	[ ! -s "$T/srv.out" ]
+}
+
+@test "with stdin closed (<&-) stdin is empty: all of the server's data reaches stdout and none goes back" {
+	make_big "$T/big" 4
+	BG_STDIN=$T/big bg srv "$SOCKCAT" -nvl 127.0.0.1 0
+	PORT=$(listen_port srv)
+	run --separate-stderr to_file "$T/got" closed_std "<&-" -n 127.0.0.1 \
+	    "$PORT"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	cmp "$T/big" "$T/got"
+	bg_wait srv
+	[ "$BG_STATUS" -eq 0 ]
+	[ ! -s "$T/srv.out" ]
+}
