@@ -89,14 +89,40 @@ unix_describe(const struct sockaddr *sa, socklen_t len, char *text,
 	text_safe_str(text);
 }
 
+/*
+ * Notes which file bind just made at made->path.  If lstat fails, the
+ * file stays unknown and is left behind rather than risk removing another.
+ */
+static void
+note_bound_file(struct unix_file *made)
+{
+	struct stat st;
+
+	made->known = false;
+	if (made->path[0] == '\0' || made->path[0] == '@' ||
+	    lstat(made->path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return;
+	made->dev = st.st_dev;
+	made->ino = st.st_ino;
+	made->known = true;
+}
+
 void
 unix_remove(struct unix_file *made)
 {
-	if (made->path[0] != '\0' && made->path[0] != '@')
+	struct stat st;
+
+	/*
+	 * Someone may have removed our file and put their own (a new
+	 * listener's socket, any file) at the path: leave that alone.
+	 */
+	if (made->known && lstat(made->path, &st) == 0 &&
+	    st.st_dev == made->dev && st.st_ino == made->ino)
 		(void)unlink(made->path);
 	if (made->dir[0] != '\0')
 		(void)rmdir(made->dir);
 	made->path[0] = made->dir[0] = '\0';
+	made->known = false;
 }
 
 /*
@@ -162,6 +188,7 @@ unix_connect(const struct config *cfg, struct unix_file *made, char *err,
 				made->path[0] = '\0';
 			goto fail;
 		}
+		note_bound_file(made);
 	}
 	if (connect(fd, (struct sockaddr *)&sun, len) == -1) {
 		/* A full listen queue on a Unix socket says EAGAIN. */
@@ -309,6 +336,7 @@ unix_listen(const struct config *cfg, struct unix_file *made, char *err,
 		return -1;
 	}
 	snprintf(made->path, sizeof(made->path), "%s", path);
+	note_bound_file(made);
 	if (type == SOCK_STREAM && listen(fd, 128) == -1) {
 		snprintf(err, errlen, "listen on %s: %s", path,
 		    strerror(errno));

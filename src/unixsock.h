@@ -3,6 +3,7 @@
 #define SOCKCAT_UNIXSOCK_H
 
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include <stdbool.h>
@@ -13,10 +14,15 @@
 /*
  * A socket file sockcat created and must remove on exit: the listening
  * path, or a datagram client's receive path (and its temporary folder).
+ * The file is known by its device and inode, taken right after bind, so
+ * that whatever replaces it at the path later is never removed.
  */
 struct unix_file {
 	char	path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	char	dir[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	bool	known;		/* dev and ino are the file's */
+	dev_t	dev;
+	ino_t	ino;
 };
 
 /*
@@ -43,7 +49,11 @@ int	unix_connect(const struct config *cfg, struct unix_file *made,
 int	unix_listen(const struct config *cfg, struct unix_file *made,
 	    char *err, size_t errlen);
 
-/* Removes what *made records, if anything; safe to call twice. */
+/*
+ * Removes what *made records, if anything: the socket file only while the
+ * path still holds the very file that was bound (same device and inode),
+ * the folder only when empty.  Safe to call twice.
+ */
 void	unix_remove(struct unix_file *made);
 
 /* The text of a Unix address for -v lines: the path, @name, or "". */

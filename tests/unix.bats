@@ -300,3 +300,51 @@ signal_removes_file() {
 	[ "$stderr" = "sockcat: option -s with -U needs -u: it names the local datagram socket" ]
 	[ ! -e "$T/c" ]
 }
+
+# serves_at NAME PATH TEXT: a client sends TEXT to PATH, and the -k
+# listener NAME writes it out.
+serves_at() {
+	run --separate-stderr sc -U "$2" <<<"$3"
+	[ "$status" -eq 0 ]
+	wait_for 5 file_has "$T/$1.out" "$3"
+}
+
+@test "a listener killed by SIGTERM leaves alone a new listener's socket that replaced its own at the path" {
+	start_unix a "$T/s" -k -lU
+	rm "$T/s"
+	start_unix b "$T/s" -k -lU
+	kill -TERM "$(bg_cmd_pid a)"
+	bg_wait a
+	[ "$BG_STATUS" -eq 143 ]
+	[ -S "$T/s" ]
+	serves_at b "$T/s" "b still serves"
+}
+
+@test "a listener whose session ends normally leaves alone a new listener's socket that replaced its own" {
+	pipe_open cli
+	start_unix a "$T/s" -lU
+	bg cli "$SOCKCAT" -U "$T/s"
+	wait_for 5 file_has "$T/a.err" "connect to [$T/s]"
+	rm "$T/s"
+	start_unix b "$T/s" -k -lU
+	pipe_write cli "to a"
+	pipe_close cli
+	bg_wait a
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/a.out")" = "to a" ]
+	bg_wait cli
+	[ "$BG_STATUS" -eq 0 ]
+	[ -S "$T/s" ]
+	serves_at b "$T/s" "b still serves"
+}
+
+@test "a listener leaves alone a regular file put at its path in place of its socket" {
+	start_unix a "$T/s" -k -lU
+	rm "$T/s"
+	printf 'precious\n' >"$T/s"
+	kill -TERM "$(bg_cmd_pid a)"
+	bg_wait a
+	[ "$BG_STATUS" -eq 143 ]
+	[ -f "$T/s" ]
+	[ "$(<"$T/s")" = precious ]
+}
