@@ -7,7 +7,8 @@
 /*
  * Probes cfg->ports on cfg->host (every address it resolves to, in
  * order) with non-blocking connects, up to 64 at a time (one at a time
- * with -i, which spaces them), each bounded by -w.  UDP sends one probe
+ * with -i, which spaces them, and with -p, whose source port they share),
+ * each bounded by -w, each socket made by sock_prepare.  UDP sends one probe
  * datagram and counts a port closed only on an ICMP refusal.  Prints the
  * -v lines in the order of the ports (the shuffled order with -r).
  * Returns 0 if at least one port is open, else EXIT_NET.
