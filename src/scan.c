@@ -46,7 +46,7 @@ struct scan {
 	int			 open;
 	long long		 next_allowed;	/* -i: next start time */
 	bool			 quiet;		/* --retry: report at the end */
-	bool			 failed;	/* a socket could not be set up */
+	bool			 failed;	/* no socket could be set up */
 };
 
 /* A random 64-bit seed for -r from /dev/urandom, or the clock. */
