@@ -764,6 +764,7 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 		poll_once(&s);
 	}
 out:
+	admit_dropped_note(cfg, &s.noted);
 	free(s.peers);
 	free(s.pfd);
 	free(s.buf);
