@@ -45,6 +45,7 @@ struct listener {
 	long			 nworkers;
 	bool			 concurrent;	/* a worker per client */
 	int			 spare;		/* for EMFILE: sock_spare_open */
+	struct admit_noted	 noted;		/* -u -l: refused senders */
 	int			 served;
 	int			 status;
 };
@@ -448,12 +449,15 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 		return STOP;
 	}
 	peer_text((struct sockaddr *)&ss, len, peer, peerlen);
-	if (admit_check(cfg, (struct sockaddr *)&ss, len,
+	/* A refused sender that goes on sending is noted once. */
+	if (cfg->udp && admit_datagram(cfg, &l->noted, &ss, len, NULL, -1,
+	    peer) != ADMIT_OK) {
+		sock_udp_drop(l->lfd);
+		return RETRY;
+	}
+	if (!cfg->udp && admit_check(cfg, (struct sockaddr *)&ss, len,
 	    l->concurrent ? l->nworkers : -1, peer) != ADMIT_OK) {
-		if (cfg->udp)
-			sock_udp_drop(l->lfd);
-		else
-			close(*fd);
+		close(*fd);
 		return RETRY;
 	}
 	if (cfg->udp && connect(l->lfd, (struct sockaddr *)&ss, len) == -1) {

@@ -427,3 +427,19 @@ recv_q_ge() {
 	[ "$(<"$T/lst.out")" = hello ]
 	[ "$(note_count lst)" -eq 1 ]
 }
+
+@test "a one-shot UDP listener notes a refused sender once, however many datagrams it sends" {
+	start_listener lst -u -l -W 1 --deny 127.0.0.1
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host 127.0.0.1 --port "$PORT" --data 'dropped\n' --count 3
+	[ "$status" -eq 0 ]
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	# Queued behind the three, so read after them.
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host ::1 --port "$PORT" --data 'kept\n'
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = kept ]
+	[ "$(note_count lst)" -eq 1 ]
+}
