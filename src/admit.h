@@ -42,8 +42,8 @@ enum admit_result admit_decide(const struct config *cfg,
  * The -v line for a refusal r: "refused connection from PEER: not
  * allowed by --allow/--deny", or "... N clients already (--max-conns)"
  * ("refused datagram from PEER: N peers already" for UDP), or for
- * ADMIT_OTHER "refused datagram from PEER: not the peer of this session".  peer names
- * the client, or is NULL to name it "ADDR port N" from sa.
+ * ADMIT_OTHER "refused datagram from PEER: not the peer of this session".
+ * peer names the client, or is NULL to name it "ADDR port N" from sa.
  */
 void	admit_note(const struct config *cfg, enum admit_result r,
 	    const struct sockaddr *sa, socklen_t salen, const char *peer);
@@ -75,6 +75,7 @@ void	admit_dropped_note(const struct config *cfg,
  * a moment if no spare was left, so the listener neither spins nor dies.
  * Returns true if it handled errnum; false leaves it to the caller.
  */
-bool	admit_shed(const struct config *cfg, int lfd, int *spare, int errnum);
+bool	admit_shed(const struct config *cfg, int lfd, int *spare,
+	    int errnum);
 
 #endif

@@ -387,7 +387,7 @@ read_net(struct pump *p)
 
 		n = recvfrom(p->ends->net_fd, buf_tail(b), room, 0,
 		    (struct sockaddr *)&from, &len);
-		/* A refused datagram leaves no trace: not even the idle timer. */
+		/* A refused datagram leaves no trace, not even on -w. */
 		if (n >= 0 && admit_datagram(p->cfg, &p->noted, &from, len,
 		    p->ends->udp_locked ? &p->peer : NULL, -1, NULL) !=
 		    ADMIT_OK)
@@ -751,7 +751,7 @@ static enum pump_result
 dgram_read(struct pump *p)
 {
 	struct dgrams *d = p->dg;
-	int i, n;
+	int i, n, kept = 0;
 
 	for (i = 0; i < DGRAM_BATCH; i++) {
 		d->iov[i].iov_base = d->slots + (size_t)i * DGRAM_SLOT;
@@ -774,11 +774,13 @@ dgram_read(struct pump *p)
 	d->off = 0;
 	d->pending = 0;
 	for (i = 0; i < n; i++) {
-		/* An empty slot is written as nothing. */
+		/* A refused one's slot is emptied: written as nothing. */
 		if (p->ends->udp_locked && admit_datagram(p->cfg, &p->noted,
 		    &d->from[i], sizeof(d->from[i]), &p->peer, -1, NULL) !=
 		    ADMIT_OK)
 			d->len[i] = 0;
+		else
+			kept++;
 		d->pending += d->len[i];
 	}
 	p->stats->rcvd += d->pending;
@@ -786,7 +788,8 @@ dgram_read(struct pump *p)
 		d->count = 0;
 		d->pending = 0;
 	}
-	touch(p);
+	if (kept > 0)
+		touch(p);
 	return PUMP_DONE;
 }
 
