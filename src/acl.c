@@ -127,7 +127,8 @@ acl_add(struct acl *acl, const char *spec, char *err, size_t errlen)
 int
 acl_add_file(struct acl *acl, const char *path, char *err, size_t errlen)
 {
-	char line[1024], why[PARSE_ERRLEN];
+	char *line = NULL, why[PARSE_ERRLEN];
+	size_t cap = 0;
 	unsigned long lineno = 0;
 	FILE *fp;
 	int rc = 0;
@@ -137,7 +138,8 @@ acl_add_file(struct acl *acl, const char *path, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {
+	/* Lines of any length: a long comment's tail is no entry. */
+	while (rc == 0 && getline(&line, &cap, fp) != -1) {
 		lineno++;
 		if (acl_add(acl, line, why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "%s line %lu: %s", path, lineno,
@@ -145,11 +147,13 @@ acl_add_file(struct acl *acl, const char *path, char *err, size_t errlen)
 			rc = -1;
 		}
 	}
-	if (rc == 0 && ferror(fp)) {
+	/* getline() also stops on ENOMEM, which sets no error flag. */
+	if (rc == 0 && (ferror(fp) || !feof(fp))) {
 		snprintf(err, errlen, "read address list %s: %s", path,
 		    strerror(errno));
 		rc = -1;
 	}
+	free(line);
 	fclose(fp);
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "admit.h"
 #include "broker.h"
 #include "fdflags.h"
 #include "log.h"
@@ -230,14 +231,8 @@ accept_client(struct broker *b)
 	if (fd == -1) {
 		if (err[0] != '\0')
 			log_error(cfg, "%s", err);
-		else if (errno == EMFILE || errno == ENFILE) {
-			/* Refuse, or the waiting client keeps poll() awake. */
-			log_note(cfg, 1, "refused a connection: out of file "
-			    "descriptors");
-			b->spare = sock_shed_client(b->lfd, b->spare);
-			if (b->spare == -1)
-				(void)sig_poll(NULL, 0, 100);
-		}
+		else
+			(void)admit_shed(cfg, b->lfd, &b->spare, errno);
 		return;
 	}
 	/* peer for the chat announcement, who for -v notes. */
@@ -249,16 +244,8 @@ accept_client(struct broker *b)
 		snprintf(peer, sizeof(peer), "%s", text);
 		snprintf(who, sizeof(who), "%s port %d", text, port);
 	}
-	if (ss.ss_family != AF_UNIX &&
-	    !acl_permits(&cfg->allow, &cfg->deny, (struct sockaddr *)&ss)) {
-		log_note(cfg, 1, "refused connection from %s: not allowed by "
-		    "--allow/--deny", who);
-		close(fd);
-		return;
-	}
-	if (b->clients >= cfg->max_conns) {
-		log_note(cfg, 1, "refused connection from %s: %ld clients "
-		    "already (--max-conns)", who, cfg->max_conns);
+	if (admit_check(cfg, (struct sockaddr *)&ss, len, b->clients,
+	    who) != ADMIT_OK) {
 		close(fd);
 		return;
 	}

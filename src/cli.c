@@ -868,6 +868,9 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    "option --max-conns needs -l" },
 		{ cfg->acl_given && !cfg->listen,
 		    "options --allow/--deny/--allowfile/--denyfile need -l" },
+		{ cfg->acl_given && cfg->unix_socket,
+		    "options --allow/--deny/--allowfile/--denyfile and -U "
+		    "conflict: a Unix socket peer has no address to check" },
 		{ proxy && (cfg->listen || cfg->udp || cfg->unix_socket),
 		    "option -x connects through a proxy: it does not combine "
 		    "with -l, -u or -U" },

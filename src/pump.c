@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "clock.h"
 #include "fdflags.h"
 #include "log.h"
@@ -69,6 +70,7 @@ struct dgrams {
 	unsigned char	*slots;			/* DGRAM_BATCH * DGRAM_SLOT */
 	struct iovec	 iov[DGRAM_BATCH];
 	size_t		 len[DGRAM_BATCH];
+	struct sockaddr_storage from[DGRAM_BATCH];	/* -u -l: senders */
 	int		 count;			/* datagrams received */
 	int		 next;			/* first not yet written out */
 	size_t		 off;			/* bytes of that one written */
@@ -102,11 +104,15 @@ struct pump {
 	struct tty_saved	 tty;		/* --tty: modes to put back */
 	struct lowat		 lowat;		/* bulk receive: fewer wakeups */
 
-	/* -u -l -k: the latest sender, and the senders seen so far. */
+	/*
+	 * -u -l -k: the latest sender, and the senders seen so far.  -u -l:
+	 * peer is the sender it locked on to.  Both: the refused senders.
+	 */
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;	/* 0: nobody has sent yet */
 	struct sockaddr_storage	*seen;
 	size_t			 nseen;
+	struct admit_noted	 noted;
 
 	/* --progress: the meter, its next redraw, and the file's size. */
 	bool		 meter;
@@ -375,13 +381,18 @@ read_net(struct pump *p)
 	/* ctl is empty whenever -t reads (see loop()), so it has room. */
 	if (p->cfg->telnet && room > CTL_SIZE - 2)
 		room = CTL_SIZE - 2;
-	if (p->ends->udp_server) {
+	if (p->ends->udp_server || p->ends->udp_locked) {
 		struct sockaddr_storage from;
 		socklen_t len = sizeof(from);
 
 		n = recvfrom(p->ends->net_fd, buf_tail(b), room, 0,
 		    (struct sockaddr *)&from, &len);
-		if (n >= 0)
+		/* A refused datagram leaves no trace, not even on -w. */
+		if (n >= 0 && admit_datagram(p->cfg, &p->noted, &from, len,
+		    p->ends->udp_locked ? &p->peer : NULL, -1, NULL) !=
+		    ADMIT_OK)
+			return PUMP_DONE;
+		if (n >= 0 && p->ends->udp_server)
 			note_sender(p, &from, len);
 	} else
 		n = recv(p->ends->net_fd, buf_tail(b), room, 0);
@@ -740,13 +751,14 @@ static enum pump_result
 dgram_read(struct pump *p)
 {
 	struct dgrams *d = p->dg;
-	int i, n;
+	int i, n, kept = 0;
 
 	for (i = 0; i < DGRAM_BATCH; i++) {
 		d->iov[i].iov_base = d->slots + (size_t)i * DGRAM_SLOT;
 		d->iov[i].iov_len = DGRAM_SLOT;
 	}
-	n = zc_recv_batch(p->ends->net_fd, d->iov, d->len, DGRAM_BATCH);
+	n = zc_recv_batch(p->ends->net_fd, d->iov, d->len,
+	    p->ends->udp_locked ? d->from : NULL, DGRAM_BATCH);
 	if (n == -1) {
 		if (is_transient(errno))
 			return PUMP_DONE;
@@ -761,14 +773,23 @@ dgram_read(struct pump *p)
 	d->next = 0;
 	d->off = 0;
 	d->pending = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* A refused one's slot is emptied: written as nothing. */
+		if (p->ends->udp_locked && admit_datagram(p->cfg, &p->noted,
+		    &d->from[i], sizeof(d->from[i]), &p->peer, -1, NULL) !=
+		    ADMIT_OK)
+			d->len[i] = 0;
+		else
+			kept++;
 		d->pending += d->len[i];
+	}
 	p->stats->rcvd += d->pending;
 	if (p->out_gone) {
 		d->count = 0;
 		d->pending = 0;
 	}
-	touch(p);
+	if (kept > 0)
+		touch(p);
 	return PUMP_DONE;
 }
 
@@ -1187,10 +1208,22 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		    errno);
 		goto out;
 	}
+	if (ends->udp_locked) {
+		/* The sender next_client() locked on to: see read_net(). */
+		socklen_t len = sizeof(p.peer);
+
+		if (getpeername(ends->net_fd, (struct sockaddr *)&p.peer,
+		    &len) == -1) {
+			r = fail(&p, PUMP_NET_ERROR, "find the peer of",
+			    ends->peer, errno);
+			goto out;
+		}
+	}
 	touch(&p);
 	r = loop(&p);
 	stats->unsent = p.to_net.len;
 	stats->stdin_unfinished = p.in_open;
+	admit_dropped_note(cfg, &p.noted);
 out:
 	tty_restore(&p.tty);
 	end_meter(&p);

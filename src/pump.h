@@ -22,6 +22,9 @@ struct pump_ends {
 				   not failed: a -e program that exited */
 	bool	udp_server;	/* -u -l -k: net_fd unconnected; datagrams
 				   from anyone, stdin to the latest sender */
+	bool	udp_locked;	/* -u -l: net_fd connected to its first
+				   sender, but may hold others' datagrams
+				   queued before: they are dropped */
 };
 
 /* What a session moved, for -vv and messages. */

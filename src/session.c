@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "broker.h"
 #include "clock.h"
 #include "exec.h"
@@ -44,6 +45,7 @@ struct listener {
 	long			 nworkers;
 	bool			 concurrent;	/* a worker per client */
 	int			 spare;		/* for EMFILE: sock_spare_open */
+	struct admit_noted	 noted;		/* -u -l: refused senders */
 	int			 served;
 	int			 status;
 };
@@ -182,6 +184,8 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	 * serves instead).
 	 */
 	ends.udp_server = cfg->listen && cfg->udp && cfg->keep_open;
+	ends.udp_locked = cfg->listen && cfg->udp && !cfg->keep_open &&
+	    !cfg->unix_socket;
 	started = clock_ms();
 	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
 	status = report(cfg, r, &stats, err);
@@ -400,21 +404,7 @@ stop_workers(struct listener *l)
 }
 
 /*
- * Out of descriptors with a client waiting: refuse it, or the queue would
- * keep poll() waking us for ever.  Without a spare to spend, pause a
- * little instead, so that at least we do not spin.
- */
-static void
-shed_client(struct listener *l)
-{
-	log_note(l->cfg, 1, "refused a connection: out of file descriptors");
-	l->spare = sock_shed_client(l->lfd, l->spare);
-	if (l->spare == -1)
-		(void)sig_poll(NULL, 0, 100);
-}
-
-/*
- * Waits for the next client that --allow/--deny admits.  TCP and Unix
+ * Waits for the next client that admit_check() admits.  TCP and Unix
  * streams: accept; datagrams: lock on to the first sender.  Returns
  * CLIENT with *fd set, RETRY (a child ended, or a client was refused) or
  * STOP (timeout, signal or error, with l->status set and reported).
@@ -438,10 +428,8 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 	if (rc == -1) {
 		if (errno == EINTR && sig_pending() == 0)
 			return RETRY;
-		if ((errno == EMFILE || errno == ENFILE) && !cfg->udp) {
-			shed_client(l);
+		if (!cfg->udp && admit_shed(cfg, l->lfd, &l->spare, errno))
 			return RETRY;
-		}
 		l->status = EXIT_NET;
 		if (sig_pending() != 0)
 			return STOP;
@@ -461,14 +449,15 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 		return STOP;
 	}
 	peer_text((struct sockaddr *)&ss, len, peer, peerlen);
-	if (ss.ss_family != AF_UNIX && !acl_permits(&cfg->allow, &cfg->deny,
-	    (struct sockaddr *)&ss)) {
-		log_note(cfg, 1, "refused connection from %s: not allowed by "
-		    "--allow/--deny", peer);
-		if (cfg->udp)
-			sock_udp_drop(l->lfd);
-		else
-			close(*fd);
+	/* A refused sender that goes on sending is noted once. */
+	if (cfg->udp && admit_datagram(cfg, &l->noted, &ss, len, NULL, -1,
+	    peer) != ADMIT_OK) {
+		sock_udp_drop(l->lfd);
+		return RETRY;
+	}
+	if (!cfg->udp && admit_check(cfg, (struct sockaddr *)&ss, len,
+	    l->concurrent ? l->nworkers : -1, peer) != ADMIT_OK) {
+		close(*fd);
 		return RETRY;
 	}
 	if (cfg->udp && connect(l->lfd, (struct sockaddr *)&ss, len) == -1) {
@@ -477,24 +466,20 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 		l->status = EXIT_NET;
 		return STOP;
 	}
-	if (!l->concurrent || l->nworkers < cfg->max_conns)
-		log_accepted(cfg, *fd, (struct sockaddr *)&ss, len);
+	log_accepted(cfg, *fd, (struct sockaddr *)&ss, len);
 	return CLIENT;
 }
 
-/* -k with -e/-c: a worker process per client, at most --max-conns. */
+/*
+ * -k with -e/-c: a worker process per client; next_client() has kept
+ * their number within --max-conns.
+ */
 static void
 spawn_worker(struct listener *l, int fd, const char *peer)
 {
 	const struct config *cfg = l->cfg;
 	pid_t pid;
 
-	if (l->nworkers >= cfg->max_conns) {
-		log_note(cfg, 1, "refused connection from %s: %ld clients "
-		    "already (--max-conns)", peer, cfg->max_conns);
-		close(fd);
-		return;
-	}
 	if ((pid = fork()) == -1) {
 		log_error(cfg, "serve %s: fork: %s", peer, strerror(errno));
 		close(fd);

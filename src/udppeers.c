@@ -16,6 +16,7 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "admit.h"
 #include "clock.h"
 #include "exec.h"
 #include "fdflags.h"
@@ -86,6 +87,7 @@ struct server {
 	bool			 stopping;	/* ending all peers, then out */
 	bool			 reap_soon;	/* a program may have exited */
 	int			 status;
+	struct admit_noted	 noted;		/* refused senders told of */
 };
 
 /* "127.0.0.1 port 5000": how messages name a peer. */
@@ -446,7 +448,8 @@ stop_all(struct server *s, enum peer_end how, int status)
 /*
  * A first datagram from ss: checks --allow/--deny and --max-conns, then
  * starts the program.  Returns the new peer, or NULL (refused, with a -v
- * note, or failed, with an error message: the datagram is dropped).
+ * note the first time, or failed, with an error message: the datagram is
+ * dropped).
  */
 static struct peer *
 start_peer(struct server *s, const struct sockaddr_storage *ss,
@@ -458,17 +461,9 @@ start_peer(struct server *s, const struct sockaddr_storage *ss,
 	struct peer *p;
 
 	peer_name(ss, len, name, sizeof(name));
-	if (!acl_permits(&cfg->allow, &cfg->deny,
-	    (const struct sockaddr *)ss)) {
-		log_note(cfg, 1, "refused connection from %s: not allowed by "
-		    "--allow/--deny", name);
+	if (admit_datagram(cfg, &s->noted, ss, len, NULL, (long)s->npeers,
+	    name) != ADMIT_OK)
 		return NULL;
-	}
-	if (s->npeers >= (size_t)cfg->max_conns) {
-		log_note(cfg, 1, "refused datagram from %s: %ld peers already "
-		    "(--max-conns)", name, cfg->max_conns);
-		return NULL;
-	}
 	if (s->npeers == s->cap && grow(s) == -1) {
 		log_error(cfg, "serve %s: %s", name, strerror(errno));
 		return NULL;
@@ -769,6 +764,7 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 		poll_once(&s);
 	}
 out:
+	admit_dropped_note(cfg, &s.noted);
 	free(s.peers);
 	free(s.pfd);
 	free(s.buf);

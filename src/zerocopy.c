@@ -36,7 +36,8 @@ zc_sendfile(int out, int in, size_t len)
 }
 
 int
-zc_recv_batch(int fd, struct iovec *iov, size_t *lens, int max)
+zc_recv_batch(int fd, struct iovec *iov, size_t *lens,
+    struct sockaddr_storage *from, int max)
 {
 	struct mmsghdr msgs[64];
 	int i, n;
@@ -46,6 +47,10 @@ zc_recv_batch(int fd, struct iovec *iov, size_t *lens, int max)
 	for (i = 0; i < max; i++) {
 		msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i],
 		    .msg_iovlen = 1 };
+		if (from != NULL) {
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
 		msgs[i].msg_len = 0;
 	}
 	if ((n = recvmmsg(fd, msgs, (unsigned)max, MSG_DONTWAIT, NULL)) < 0)
@@ -86,11 +91,13 @@ zc_pipe(int fds[2], size_t *cap)
 #else	/* !__linux__ */
 
 int
-zc_recv_batch(int fd, struct iovec *iov, size_t *lens, int max)
+zc_recv_batch(int fd, struct iovec *iov, size_t *lens,
+    struct sockaddr_storage *from, int max)
 {
 	(void)fd;
 	(void)iov;
 	(void)lens;
+	(void)from;
 	(void)max;
 	errno = ENOSYS;
 	return -1;

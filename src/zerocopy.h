@@ -3,6 +3,7 @@
 #define SOCKCAT_ZEROCOPY_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <stddef.h>
@@ -31,9 +32,11 @@ int	zc_pipe(int fds[2], size_t *cap);
 /*
  * Receives up to max datagrams from the socket fd in one call, datagram i
  * into iov[i] (each large enough for any datagram), its length into
- * lens[i].  Returns how many, or -1 with errno (EAGAIN: none waiting).
+ * lens[i], and its sender into from[i] unless from is NULL.  Returns how
+ * many, or -1 with errno (EAGAIN: none waiting).
  */
-int	zc_recv_batch(int fd, struct iovec *iov, size_t *lens, int max);
+int	zc_recv_batch(int fd, struct iovec *iov, size_t *lens,
+	    struct sockaddr_storage *from, int max);
 
 /* Enlarges the pipe fd towards 1 MiB, quietly; returns its size or 0. */
 size_t	zc_grow_pipe(int fd);

@@ -275,3 +275,171 @@ note_count() {
 	[ "$(<"$T/lst.out")" = kept ]
 	grep -qxF "connect to [::1] from (UNKNOWN) [::1] $(<"$T/snd.port")" "$T/lst.err"
 }
+
+# udp_from SRC TEXT [COUNT]: COUNT (default 1) datagrams of TEXT from a
+# socket bound to SRC, to 127.0.0.1 PORT; the sender's port goes to
+# $T/from.port.
+udp_from() {
+	timeout 10 python3 - "$1" "$PORT" "$2" "${3:-1}" "$T/from.port" <<'PY'
+import socket, sys
+src, port, text, count, portfile = sys.argv[1:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 0))
+open(portfile, "w").write("%d\n" % s.getsockname()[1])
+for _ in range(int(count)):
+    s.sendto(text.encode(), ("127.0.0.1", int(port)))
+PY
+}
+
+# recv_q: the receive queue of the listener's UDP socket on PORT, in bytes.
+recv_q() {
+	ss -Huan "sport = :$PORT" | awk '{ print $2; exit }'
+}
+
+# recv_q_ge N: the queue holds at least N bytes.
+recv_q_ge() {
+	local q
+	q=$(recv_q)
+	[[ -n $q ]] && ((q >= $1))
+}
+
+@test "-u -l -k drops the datagrams of a denied sender, never answers it, and notes it once" {
+	printf 'answer\n' >"$T/lst.in"
+	start_listener lst -u -l -k --deny 127.0.0.1
+	# The denied sender waits a moment for the answer stdin holds.
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host 127.0.0.1 --port "$PORT" --data 'SECRET\n' --count 3 \
+	    --reply-wait 0.5 --save "$T/denied.save" --port-file "$T/snd.port"
+	[ "$status" -eq 0 ]
+	[ ! -s "$T/denied.save" ]
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host ::1 --port "$PORT" --data 'hello\n' --reply-wait 5 \
+	    --replies 1 --save "$T/allowed.save"
+	[ "$status" -eq 0 ]
+	[ "$(<"$T/allowed.save")" = answer ]
+	wait_for 5 file_has "$T/lst.out" hello
+	[ "$(<"$T/lst.out")" = hello ]
+	grep -qxF "$(refused_note 127.0.0.1 "$(<"$T/snd.port")")" "$T/lst.err"
+	[ "$(note_count lst)" -eq 1 ]
+	run ! grep -F "from (UNKNOWN) [127.0.0.1]" "$T/lst.err"
+}
+
+@test "-u -l drops denied datagrams queued behind its first sender's, and says how many" {
+	start_listener lst -u -l -d -w 2 --deny 127.0.0.2
+	local pid q1
+	pid=$(bg_cmd_pid lst)
+	kill -STOP "$pid"
+	udp_from 127.0.0.1 'first'
+	wait_for 5 recv_q_ge 1
+	q1=$(recv_q)
+	# The same length each: four datagrams take four times the room.
+	udp_from 127.0.0.2 'other' 3
+	wait_for 5 recv_q_ge $((4 * q1))
+	kill -CONT "$pid"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = first ]
+	grep -qxF "$(refused_note 127.0.0.2 "$(<"$T/from.port")")" "$T/lst.err"
+	[ "$(note_count lst)" -eq 1 ]
+	grep -qxF "sockcat: dropped 3 datagrams from refused senders" "$T/lst.err"
+}
+
+@test "-u -l drops another sender's datagrams queued behind its first sender's, also on the read/write path" {
+	start_listener lst -u -l -d -w 2 --no-splice
+	local pid q1
+	pid=$(bg_cmd_pid lst)
+	kill -STOP "$pid"
+	udp_from 127.0.0.1 'first'
+	wait_for 5 recv_q_ge 1
+	q1=$(recv_q)
+	udp_from 127.0.0.2 'other' 3
+	wait_for 5 recv_q_ge $((4 * q1))
+	kill -CONT "$pid"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = first ]
+	grep -qxF "sockcat: refused datagram from 127.0.0.2 port $(<"$T/from.port"): not the peer of this session" "$T/lst.err"
+	grep -qxF "sockcat: dropped 3 datagrams from refused senders" "$T/lst.err"
+}
+
+@test "--allow/--deny with -U are usage errors (exit 2): a Unix peer has no address" {
+	local args
+	for args in "-l" "-l -u" "-l --broker" "-l -k -e cat"; do
+		# shellcheck disable=SC2086  # the options split on purpose
+		run --separate-stderr sc $args -U --deny 127.0.0.1 -w 1 "$T/sock" </dev/null
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "$stderr" = "sockcat: options --allow/--deny/--allowfile/--denyfile and -U conflict: a Unix socket peer has no address to check" ]
+	done
+	printf '127.0.0.1\n' >"$T/list"
+	run --separate-stderr sc -l -U --allowfile "$T/list" -w 1 "$T/sock" </dev/null
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"a Unix socket peer has no address to check" ]]
+	[ ! -e "$T/sock" ]
+}
+
+@test "--denyfile reads long lines whole: the tail of a comment longer than 1023 bytes is no entry" {
+	{
+		printf '# '
+		printf 'x%.0s' {1..1100}
+		printf ' 127.0.0.1\n'
+		printf '10.9.9.9\n'
+	} >"$T/deny"
+	start_listener lst -l --denyfile "$T/deny"
+	admitted 127.0.0.1 "hello"
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = hello ]
+	[ "$(note_count lst)" -eq 0 ]
+}
+
+@test "--allowfile reads a list longer than 1023 bytes on one line whole" {
+	# 150 entries: the one crossing byte 1023 would have been cut in two.
+	{
+		for i in {1..150}; do printf '10.1.%d.%d ' $((i / 200)) "$i"; done
+		printf '127.0.0.2\n'
+	} >"$T/allow"
+	start_listener lst -l --allowfile "$T/allow"
+	sc_from 127.0.0.2 "from .2"
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = "from .2" ]
+}
+
+@test "-k -c refuses a denied client before any program runs and serves an allowed one" {
+	start_listener lst -l -k --deny 127.0.0.1 -c "echo ran >>'$T/ran'; cat"
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	grep -qxF "$(refused_note 127.0.0.1 "$CPORT")" "$T/lst.err"
+	admitted ::1 "hello"
+	[ "$(<"$T/ran")" = ran ]
+	running lst
+}
+
+@test "--broker refuses a denied client at once and relays for an allowed one" {
+	start_listener lst -l --broker -d --deny 127.0.0.1
+	refused 127.0.0.1
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	grep -qxF "$(refused_note 127.0.0.1 "$CPORT")" "$T/lst.err"
+	admitted ::1 "hello"
+	wait_for 5 file_has "$T/lst.out" hello
+	[ "$(<"$T/lst.out")" = hello ]
+	[ "$(note_count lst)" -eq 1 ]
+}
+
+@test "a one-shot UDP listener notes a refused sender once, however many datagrams it sends" {
+	start_listener lst -u -l -W 1 --deny 127.0.0.1
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host 127.0.0.1 --port "$PORT" --data 'dropped\n' --count 3
+	[ "$status" -eq 0 ]
+	wait_for 5 file_has "$T/lst.err" "refused connection"
+	# Queued behind the three, so read after them.
+	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
+	    --host ::1 --port "$PORT" --data 'kept\n'
+	[ "$status" -eq 0 ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(<"$T/lst.out")" = kept ]
+	[ "$(note_count lst)" -eq 1 ]
+}

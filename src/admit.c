@@ -1,0 +1,142 @@
+/* admit.c -- who a listener serves: --allow/--deny, --max-conns, EMFILE. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "acl.h"
+#include "addr.h"
+#include "admit.h"
+#include "log.h"
+#include "sig.h"
+#include "sock.h"
+
+#define PEERLEN		(ADDR_TEXTLEN + 16)
+
+/* How long to pause when out of descriptors with no spare to spend. */
+#define SHED_PAUSE_MS	100
+
+enum admit_result
+admit_decide(const struct config *cfg, const struct sockaddr *sa,
+    long active)
+{
+	if (!acl_permits(&cfg->allow, &cfg->deny, sa))
+		return ADMIT_DENIED;
+	if (active >= 0 && active >= cfg->max_conns)
+		return ADMIT_FULL;
+	return ADMIT_OK;
+}
+
+void
+admit_note(const struct config *cfg, enum admit_result r,
+    const struct sockaddr *sa, socklen_t salen, const char *peer)
+{
+	char text[ADDR_TEXTLEN], name[PEERLEN];
+	int port;
+
+	if (r == ADMIT_OK)
+		return;
+	if (peer == NULL) {
+		addr_numeric(sa, salen, text, &port);
+		snprintf(name, sizeof(name), "%s port %d", text, port);
+		peer = name;
+	}
+	if (r == ADMIT_DENIED)
+		log_note(cfg, 1, "refused connection from %s: not allowed by "
+		    "--allow/--deny", peer);
+	else if (r == ADMIT_OTHER)
+		log_note(cfg, 1, "refused datagram from %s: not the peer of "
+		    "this session", peer);
+	else if (cfg->udp)
+		log_note(cfg, 1, "refused datagram from %s: %ld peers already "
+		    "(--max-conns)", peer, cfg->max_conns);
+	else
+		log_note(cfg, 1, "refused connection from %s: %ld clients "
+		    "already (--max-conns)", peer, cfg->max_conns);
+}
+
+enum admit_result
+admit_check(const struct config *cfg, const struct sockaddr *sa,
+    socklen_t salen, long active, const char *peer)
+{
+	enum admit_result r = admit_decide(cfg, sa, active);
+
+	admit_note(cfg, r, sa, salen, peer);
+	return r;
+}
+
+bool
+admit_shed(const struct config *cfg, int lfd, int *spare, int errnum)
+{
+	if (errnum != EMFILE && errnum != ENFILE)
+		return false;
+	/* Refuse, or the waiting client keeps poll() waking us for ever. */
+	log_note(cfg, 1, "refused a connection: out of file descriptors");
+	*spare = sock_shed_client(lfd, *spare);
+	if (*spare == -1)
+		(void)sig_poll(NULL, 0, SHED_PAUSE_MS);
+	return true;
+}
+
+/* The same source: family, address, port (and IPv6 scope). */
+static bool
+same_source(const struct sockaddr_storage *peer,
+    const struct sockaddr_storage *from)
+{
+	const struct sockaddr_in *a4, *b4;
+	const struct sockaddr_in6 *a6, *b6;
+
+	if (peer->ss_family != from->ss_family)
+		return false;
+	if (peer->ss_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)(const void *)peer;
+		b4 = (const struct sockaddr_in *)(const void *)from;
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	if (peer->ss_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)(const void *)peer;
+		b6 = (const struct sockaddr_in6 *)(const void *)from;
+		return a6->sin6_port == b6->sin6_port &&
+		    a6->sin6_scope_id == b6->sin6_scope_id &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+enum admit_result
+admit_datagram(const struct config *cfg, struct admit_noted *noted,
+    const struct sockaddr_storage *from, socklen_t len,
+    const struct sockaddr_storage *locked, long active, const char *peer)
+{
+	enum admit_result r;
+	size_t i;
+
+	r = admit_decide(cfg, (const struct sockaddr *)from, active);
+	if (r == ADMIT_OK && locked != NULL && !same_source(locked, from))
+		r = ADMIT_OTHER;
+	if (r == ADMIT_OK)
+		return r;
+	noted->dropped++;
+	for (i = 0; i < noted->count; i++)
+		if (same_source(&noted->addr[i], from))
+			return r;
+	/* Past the limit, a flood of new ports stays quiet but counted. */
+	if (noted->count == ADMIT_NOTED_MAX)
+		return r;
+	noted->addr[noted->count++] = *from;
+	admit_note(cfg, r, (const struct sockaddr *)from, len, peer);
+	return r;
+}
+
+void
+admit_dropped_note(const struct config *cfg, const struct admit_noted *noted)
+{
+	if (noted->dropped > 0)
+		log_note(cfg, 1, "dropped %llu datagrams from refused senders",
+		    noted->dropped);
+}
