@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +127,7 @@ struct pump {
 	bool	write_shut;	/* shutdown(SHUT_WR) done */
 	bool	net_failed;	/* socket error: err says it; flush stdout */
 	bool	stdin_failed;	/* read error on stdin: err says it */
+	bool	program_exited;	/* -e/-c: ends->program has exited */
 	unsigned long	packets;
 
 	long long	idle_deadline;	/* -1: none */
@@ -821,6 +823,24 @@ dgram_write(struct pump *p)
 	return PUMP_DONE;
 }
 
+/*
+ * -e/-c: has the program exited?  Asked without reaping it (WNOWAIT):
+ * exec_wait() does that, for its status.  SIGCHLD wakes the loop.
+ */
+static bool
+program_exited(struct pump *p)
+{
+	siginfo_t si;
+
+	if (!p->program_exited && p->ends->program > 0) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)p->ends->program, &si,
+		    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0)
+			p->program_exited = true;
+	}
+	return p->program_exited;
+}
+
 /* The end-of-stream rules of CLI.md, in order.  True: the session ends. */
 static bool
 session_over(struct pump *p, enum pump_result *why)
@@ -841,6 +861,17 @@ session_over(struct pump *p, enum pump_result *why)
 	 */
 	if (p->cfg->udp && p->ends->out_may_close && p->stdin_done &&
 	    out_pending(p) == 0) {
+		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
+		return true;
+	}
+	/*
+	 * -e/-c: its output has all been sent and it takes no more input
+	 * (it exited, or closed its stdin): the connection has nothing left
+	 * to do, even if the peer keeps sending or --no-shutdown kept our
+	 * side open.
+	 */
+	if (p->ends->program > 0 && p->stdin_done &&
+	    (p->out_gone || program_exited(p))) {
 		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
 		return true;
 	}

@@ -2,6 +2,8 @@
 #ifndef SOCKCAT_PUMP_H
 #define SOCKCAT_PUMP_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -22,6 +24,8 @@ struct pump_ends {
 				   not failed: a -e program that exited */
 	bool	udp_server;	/* -u -l -k: net_fd unconnected; datagrams
 				   from anyone, stdin to the latest sender */
+	pid_t	program;	/* -e/-c: in_fd and out_fd are its pipes;
+				   its exit ends the session.  Else -1 */
 };
 
 /* What a session moved, for -vv and messages. */
