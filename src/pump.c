@@ -899,6 +899,9 @@ session_over(struct pump *p, enum pump_result *why)
 /* Meter redraws per second, a few, as the issue of --progress asks. */
 #define METER_MS	250
 
+/* How often to look whether a -e/-c program that closed its output exited. */
+#define EXIT_POLL_MS	200
+
 /* --progress: draw the meter over its previous self. */
 static void
 draw_meter(struct pump *p, long long now)
@@ -945,6 +948,10 @@ poll_timeout(const struct pump *p, bool waiting_for_line)
 		d = p->quit_deadline;
 	if (waiting_for_line && (d < 0 || p->next_line < d))
 		d = p->next_line;
+	/* -e/-c: its exit ends the session; SIGCHLD may come before poll. */
+	if (p->ends->program > 0 && p->stdin_done && !p->program_exited &&
+	    (d < 0 || clock_ms() + EXIT_POLL_MS < d))
+		d = clock_ms() + EXIT_POLL_MS;
 	/* A raised low-water mark must not hold back a pause's tail. */
 	if (p->pfd[SLOT_NETIN].fd >= 0 && lowat_deadline(&p->lowat) >= 0 &&
 	    (d < 0 || lowat_deadline(&p->lowat) < d))
