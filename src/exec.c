@@ -1,9 +1,17 @@
 /* exec.c -- -e/-c: run a program with the connection as its stdin/stdout. */
 
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE	/* syscall(2), for close_range(2) */
+#endif
+
 #include <sys/socket.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +22,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "exec.h"
 #include "sig.h"
 #include "unixsock.h"
@@ -23,6 +32,9 @@
 
 /* Highest descriptor the child closes when the limit is unknown. */
 #define FD_GUESS	1024
+
+/* While ending a program: how often to look whether it has gone. */
+#define STOP_POLL_MS	100
 
 static int
 set_cloexec(int fd)
@@ -108,17 +120,102 @@ split_words(char *s, char **argv, int max)
 	return n;
 }
 
+#if defined(__linux__) || defined(__APPLE__)
+/*
+ * Closes the open descriptors from low up that the system lists.
+ * Returns 0, or -1 if there is no list to read.
+ */
+static int
+close_listed(int low)
+{
+	struct dirent *de;
+	DIR *dir;
+	long n;
+	int closed;
+
+#ifdef __linux__
+	dir = opendir("/proc/self/fd");
+#else
+	dir = opendir("/dev/fd");
+#endif
+	if (dir == NULL)
+		return -1;
+	/* Until a pass finds nothing: closing may disturb readdir. */
+	do {
+		closed = 0;
+		rewinddir(dir);
+		while ((de = readdir(dir)) != NULL) {
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			n = strtol(de->d_name, NULL, 10);
+			if (n < low || n > INT_MAX || n == dirfd(dir))
+				continue;
+			if (close((int)n) == 0)
+				closed++;
+		}
+	} while (closed > 0);
+	(void)closedir(dir);
+	return 0;
+}
+#endif
+
+/*
+ * Closes every descriptor from low up, at a cost that does not grow with
+ * RLIMIT_NOFILE (a container may allow a million): close_range(2) where
+ * the kernel has it, else the list of the open ones where the system
+ * keeps an exact one (Linux /proc, macOS /dev/fd; a BSD /dev/fd without
+ * fdescfs shows 0-2 only), else every number below the limit.
+ */
+static void
+close_from(int low)
+{
+	long maxfd;
+	int fd;
+
+#if defined(__linux__) && defined(SYS_close_range)
+	if (syscall(SYS_close_range, (unsigned int)low, ~0U, 0U) == 0)
+		return;
+#endif
+#if defined(__linux__) || defined(__APPLE__)
+	if (close_listed(low) == 0)
+		return;
+#endif
+	maxfd = sysconf(_SC_OPEN_MAX);
+	if (maxfd < 0 || maxfd > INT_MAX)
+		maxfd = FD_GUESS;
+	for (fd = low; fd < maxfd; fd++)
+		(void)close(fd);
+}
+
+/*
+ * Is sockcat the job in the foreground of its terminal?  Then its program
+ * stays in sockcat's process group: it keeps the terminal (a password
+ * prompt on /dev/tty, ^Z stops both), and ^C reaches both as before.
+ */
+static bool
+in_foreground(void)
+{
+	pid_t fg;
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (!isatty(fd))
+			continue;
+		fg = tcgetpgrp(fd);
+		return fg != -1 && fg == getpgrp();
+	}
+	return false;
+}
+
 /* Runs in the child after fork: never returns. */
 static void
 child_main(const struct config *cfg, int net_fd, const struct sockaddr *peer,
-    socklen_t peerlen, int in_fd, int out_fd, char **argv)
+    socklen_t peerlen, int in_fd, int out_fd, char **argv, bool own_group)
 {
 	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP,
 	    SIGCHLD };
 	struct sigaction sa;
-	long maxfd;
 	size_t i;
-	int fd;
 
 	/* Our ignored SIGPIPE would survive exec; give the default back. */
 	memset(&sa, 0, sizeof(sa));
@@ -128,16 +225,15 @@ child_main(const struct config *cfg, int net_fd, const struct sockaddr *peer,
 		(void)sigaction(sigs[i], &sa, NULL);
 	/* The signals we block outside our waits would stay blocked too. */
 	sig_child_mask();
+	/* The parent does the same: whoever comes first, no race. */
+	if (own_group)
+		(void)setpgid(0, 0);
 	export_connection(cfg, net_fd, peer, peerlen);
 	if (dup2(in_fd, STDIN_FILENO) == -1 ||
 	    dup2(out_fd, STDOUT_FILENO) == -1)
 		_exit(127);
 	/* Nothing of ours but stdio: not the socket, no listener, no log. */
-	maxfd = sysconf(_SC_OPEN_MAX);
-	if (maxfd < 0 || maxfd > INT_MAX)
-		maxfd = FD_GUESS;
-	for (fd = STDERR_FILENO + 1; fd < maxfd; fd++)
-		(void)close(fd);
+	close_from(STDERR_FILENO + 1);
 	execvp(argv[0], argv);
 	fprintf(stderr, "sockcat: run %s: %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -157,6 +253,7 @@ exec_start_peer(const struct config *cfg, int net_fd,
 {
 	char *argv[EXEC_MAXARGS], *words = NULL;
 	int to[2] = { -1, -1 }, from[2] = { -1, -1 };
+	bool own_group;
 
 	child->pid = -1;
 	child->to_child = child->from_child = -1;
@@ -183,10 +280,19 @@ exec_start_peer(const struct config *cfg, int net_fd,
 	    set_cloexec(from[0]) == -1 || set_cloexec(to[0]) == -1 ||
 	    set_cloexec(from[1]) == -1)
 		goto fail;
+	/*
+	 * A process group of its own, so that ending the program ends what
+	 * it started too (sh -c forks): see exec_signal().
+	 */
+	own_group = !in_foreground();
 	if ((child->pid = fork()) == -1)
 		goto fail;
 	if (child->pid == 0)
-		child_main(cfg, net_fd, peer, peerlen, to[0], from[1], argv);
+		child_main(cfg, net_fd, peer, peerlen, to[0], from[1], argv,
+		    own_group);
+	/* EACCES: it has already run exec, after its own setpgid. */
+	if (own_group)
+		(void)setpgid(child->pid, child->pid);
 	free(words);
 	close(to[0]);
 	close(from[1]);
@@ -206,9 +312,58 @@ fail:
 }
 
 int
+exec_signal(pid_t pid, int signo)
+{
+	/* Its own group's leader (even as a zombie): the whole group. */
+	if (getpgid(pid) == pid)
+		return kill(-pid, signo);
+	return kill(pid, signo);
+}
+
+/*
+ * Going down with the program still running: pass the signal on, then
+ * SIGKILL EXEC_KILL_GRACE_MS later, to its process group if it has one,
+ * until the program is reaped and nothing of its group is left.  A
+ * program that ignores SIGTERM cannot keep sockcat (or itself) alive.
+ */
+static int
+stop_program(pid_t pid, int signo)
+{
+	long long deadline = clock_ms() + EXEC_KILL_GRACE_MS;
+	bool group = getpgid(pid) == pid, reaped = false, killed = false;
+	int status = 0, wait_ms;
+	pid_t r;
+
+	(void)exec_signal(pid, signo);
+	for (;;) {
+		if (!reaped) {
+			r = waitpid(pid, &status, WNOHANG);
+			if (r == -1 && errno != EINTR)
+				return EXIT_NET;
+			reaped = r == pid;
+		}
+		/* Its group outlives it: not ours to reap, only to end. */
+		if (reaped && (!group || killed || kill(-pid, 0) == -1))
+			break;
+		if (!killed && clock_ms() >= deadline) {
+			if (group)
+				(void)kill(-pid, SIGKILL);
+			else
+				(void)kill(pid, SIGKILL);
+			killed = true;
+			continue;
+		}
+		/* SIGCHLD ends the wait early; the slice is for the rest. */
+		wait_ms = killed ? STOP_POLL_MS : clock_until(deadline);
+		(void)sig_poll(NULL, 0, wait_ms < STOP_POLL_MS ? wait_ms :
+		    STOP_POLL_MS);
+	}
+	return exec_status(status);
+}
+
+int
 exec_wait(struct exec_child *child)
 {
-	bool forwarded = false;
 	int status;
 
 	if (child->to_child != -1)
@@ -219,10 +374,11 @@ exec_wait(struct exec_child *child)
 	if (child->pid <= 0)
 		return 0;
 	for (;;) {
-		/* We are going down: do not leave the child behind. */
-		if (sig_pending() != 0 && !forwarded) {
-			(void)kill(child->pid, SIGTERM);
-			forwarded = true;
+		/* We are going down: do not leave the program behind. */
+		if (sig_pending() != 0) {
+			status = stop_program(child->pid, sig_pending());
+			child->pid = -1;
+			return status;
 		}
 		if (sig_waitpid(child->pid, &status) != -1)
 			break;

@@ -9,6 +9,15 @@
 
 #include "cli.h"
 
+/*
+ * Ending a program that should go: EOF on its stdin, SIGTERM
+ * EXEC_TERM_GRACE_MS later if it still runs (a program that answers at
+ * the end of its input has its say), SIGKILL EXEC_KILL_GRACE_MS after
+ * that.  Going down on a signal, EOF and the signal come at once.
+ */
+#define EXEC_TERM_GRACE_MS	1000
+#define EXEC_KILL_GRACE_MS	2000
+
 /* A running child and our ends of its stdin and stdout pipes. */
 struct exec_child {
 	pid_t	pid;
@@ -40,10 +49,18 @@ int	exec_start_peer(const struct config *cfg, int net_fd,
 
 /*
  * Closes our pipe ends (if still open) and waits for the child.  If a
- * terminating signal arrives meanwhile, passes SIGTERM on to the child.
+ * terminating signal has come or comes meanwhile, passes it on with
+ * exec_signal() and sends SIGKILL EXEC_KILL_GRACE_MS later, until the
+ * child and what is left of its process group are gone.
  * Returns its exit status, or 128+N if signal N killed it.
  */
 int	exec_wait(struct exec_child *child);
+
+/*
+ * kill(2) for a program exec_start() started and that is not yet reaped:
+ * its whole process group when it leads one, else the program alone.
+ */
+int	exec_signal(pid_t pid, int signo);
 
 /*
  * A waitpid(2) status as sockcat reports it: the exit status, 128+N for

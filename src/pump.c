@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +133,7 @@ struct pump {
 	bool	write_shut;	/* shutdown(SHUT_WR) done */
 	bool	net_failed;	/* socket error: err says it; flush stdout */
 	bool	stdin_failed;	/* read error on stdin: err says it */
+	bool	program_exited;	/* -e/-c: ends->program has exited */
 	unsigned long	packets;
 
 	long long	idle_deadline;	/* -1: none */
@@ -842,6 +844,24 @@ dgram_write(struct pump *p)
 	return PUMP_DONE;
 }
 
+/*
+ * -e/-c: has the program exited?  Asked without reaping it (WNOWAIT):
+ * exec_wait() does that, for its status.  SIGCHLD wakes the loop.
+ */
+static bool
+program_exited(struct pump *p)
+{
+	siginfo_t si;
+
+	if (!p->program_exited && p->ends->program > 0) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)p->ends->program, &si,
+		    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0)
+			p->program_exited = true;
+	}
+	return p->program_exited;
+}
+
 /* The end-of-stream rules of CLI.md, in order.  True: the session ends. */
 static bool
 session_over(struct pump *p, enum pump_result *why)
@@ -862,6 +882,17 @@ session_over(struct pump *p, enum pump_result *why)
 	 */
 	if (p->cfg->udp && p->ends->out_may_close && p->stdin_done &&
 	    out_pending(p) == 0) {
+		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
+		return true;
+	}
+	/*
+	 * -e/-c: its output has all been sent and it takes no more input
+	 * (it exited, or closed its stdin): the connection has nothing left
+	 * to do, even if the peer keeps sending or --no-shutdown kept our
+	 * side open.
+	 */
+	if (p->ends->program > 0 && p->stdin_done &&
+	    (p->out_gone || program_exited(p))) {
 		*why = p->stdin_failed ? PUMP_LOCAL_ERROR : PUMP_DONE;
 		return true;
 	}
@@ -888,6 +919,9 @@ session_over(struct pump *p, enum pump_result *why)
 
 /* Meter redraws per second, a few, as the issue of --progress asks. */
 #define METER_MS	250
+
+/* How often to look whether a -e/-c program that closed its output exited. */
+#define EXIT_POLL_MS	200
 
 /* --progress: draw the meter over its previous self. */
 static void
@@ -935,6 +969,10 @@ poll_timeout(const struct pump *p, bool waiting_for_line)
 		d = p->quit_deadline;
 	if (waiting_for_line && (d < 0 || p->next_line < d))
 		d = p->next_line;
+	/* -e/-c: its exit ends the session; SIGCHLD may come before poll. */
+	if (p->ends->program > 0 && p->stdin_done && !p->program_exited &&
+	    (d < 0 || clock_ms() + EXIT_POLL_MS < d))
+		d = clock_ms() + EXIT_POLL_MS;
 	/* A raised low-water mark must not hold back a pause's tail. */
 	if (p->pfd[SLOT_NETIN].fd >= 0 && lowat_deadline(&p->lowat) >= 0 &&
 	    (d < 0 || lowat_deadline(&p->lowat) < d))

@@ -2,6 +2,8 @@
 #ifndef SOCKCAT_PUMP_H
 #define SOCKCAT_PUMP_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,6 +27,8 @@ struct pump_ends {
 	bool	udp_locked;	/* -u -l: net_fd connected to its first
 				   sender, but may hold others' datagrams
 				   queued before: they are dropped */
+	pid_t	program;	/* -e/-c: in_fd and out_fd are its pipes;
+				   its exit ends the session.  Else -1 */
 };
 
 /* What a session moved, for -vv and messages. */

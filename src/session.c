@@ -3,6 +3,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -170,6 +173,7 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 		ends.in_name = "the program's stdout";
 		ends.out_name = "the program's stdin";
 		ends.out_may_close = true;
+		ends.program = child.pid;
 	} else {
 		ends.in_fd = cfg->read_stdin ? STDIN_FILENO : -1;
 		ends.out_fd = STDOUT_FILENO;
@@ -177,6 +181,7 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 		ends.in_name = "stdin";
 		ends.out_name = "stdout";
 		ends.out_may_close = false;
+		ends.program = -1;
 	}
 	/*
 	 * -u -l -k: one session on the unconnected socket, datagrams from
@@ -372,24 +377,53 @@ run_connect(const struct config *cfg)
 	return status;
 }
 
+/* Takes an ended worker out of the table. */
+static void
+forget_worker(struct listener *l, pid_t pid)
+{
+	long i;
+
+	for (i = 0; i < l->nworkers; i++) {
+		if (l->workers[i] == pid) {
+			l->workers[i] = l->workers[--l->nworkers];
+			return;
+		}
+	}
+}
+
 /* Reaps ended -k workers without blocking. */
 static void
 reap_workers(struct listener *l)
 {
 	pid_t pid;
-	long i;
 
-	while (l->nworkers > 0 && (pid = waitpid(-1, NULL, WNOHANG)) > 0) {
-		for (i = 0; i < l->nworkers; i++) {
-			if (l->workers[i] == pid) {
-				l->workers[i] = l->workers[--l->nworkers];
-				break;
-			}
-		}
+	while (l->nworkers > 0 && (pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		forget_worker(l, pid);
+}
+
+/*
+ * No more clients (-w ran out, or accept failed): the sessions in
+ * progress end on their own.  A signal cuts the wait short.
+ */
+static void
+wait_workers(struct listener *l)
+{
+	pid_t pid;
+
+	while (l->nworkers > 0 && sig_pending() == 0) {
+		pid = sig_waitpid(-1, NULL);
+		if (pid > 0)
+			forget_worker(l, pid);
+		else if (errno != EINTR)
+			break;
 	}
 }
 
-/* On the way out: end the workers and wait for them, leaving no zombie. */
+/*
+ * On the way out after a signal: end the workers and wait for them,
+ * leaving no zombie.  Each ends its program as exec_wait() does, within
+ * EXEC_KILL_GRACE_MS.
+ */
 static void
 stop_workers(struct listener *l)
 {
@@ -401,6 +435,22 @@ stop_workers(struct listener *l)
 		while (waitpid(l->workers[i], NULL, 0) == -1 && errno == EINTR)
 			;
 	l->nworkers = 0;
+}
+
+/*
+ * In a new worker: have SIGTERM come when the listener dies, even by
+ * SIGKILL, so that neither the worker nor its program outlives it.
+ * Linux only (PR_SET_PDEATHSIG); elsewhere such a worker runs on until
+ * its session ends.  Returns -1 if the listener is already gone.
+ */
+static int
+follow_listener(pid_t listener)
+{
+#ifdef __linux__
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+	/* It may have died before prctl: then no signal will come. */
+	return getppid() == listener ? 0 : -1;
 }
 
 /*
@@ -478,7 +528,7 @@ static void
 spawn_worker(struct listener *l, int fd, const char *peer)
 {
 	const struct config *cfg = l->cfg;
-	pid_t pid;
+	pid_t pid, listener = getpid();
 
 	if ((pid = fork()) == -1) {
 		log_error(cfg, "serve %s: fork: %s", peer, strerror(errno));
@@ -490,6 +540,8 @@ spawn_worker(struct listener *l, int fd, const char *peer)
 		close(l->lfd);
 		if (l->spare != -1)
 			close(l->spare);
+		if (follow_listener(listener) == -1)
+			_exit(EXIT_NET);
 		_exit(serve(cfg, fd, peer, false, &l->log));
 	}
 	l->workers[l->nworkers++] = pid;
@@ -638,6 +690,8 @@ out:
 		close(l.spare);
 	/* Every exit path, signals included, gets here: remove the file. */
 	unix_remove(&l.unix_made);
+	/* -w bounds the wait for a client, never a session in progress. */
+	wait_workers(&l);
 	stop_workers(&l);
 	free(l.workers);
 	if (l.log.error != 0)

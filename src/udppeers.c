@@ -30,8 +30,6 @@
 #define QUEUE_MAX	(1024 * 1024)	/* bytes waiting for one program */
 #define QUEUE_MIN	65536
 #define RECV_BATCH	64		/* per wakeup: the programs get turns */
-#define TERM_GRACE_MS	1000		/* from EOF to SIGTERM, when idle */
-#define KILL_GRACE_MS	2000		/* from SIGTERM to SIGKILL */
 #define REAP_POLL_MS	1000		/* a SIGCHLD before poll() is missed */
 #define PEERS_MIN	16
 #define NAMELEN		(ADDR_TEXTLEN + 16)
@@ -385,7 +383,7 @@ read_child(struct server *s, struct peer *p)
 	p->from_child = -1;
 }
 
-/* SIGTERM now; SIGKILL KILL_GRACE_MS later if it still runs. */
+/* SIGTERM now; SIGKILL EXEC_KILL_GRACE_MS later if it still runs. */
 static void
 terminate(struct peer *p)
 {
@@ -394,13 +392,13 @@ terminate(struct peer *p)
 	p->termed = true;
 	/* Ours and not reaped: kill(2) cannot fail. */
 	if (p->pid != -1)
-		(void)kill(p->pid, SIGTERM);
-	p->deadline = clock_ms() + KILL_GRACE_MS;
+		(void)exec_signal(p->pid, SIGTERM);
+	p->deadline = clock_ms() + EXEC_KILL_GRACE_MS;
 }
 
 /*
  * Starts ending p's program: EOF on its stdin (what is still queued is
- * dropped), then SIGTERM TERM_GRACE_MS later, so that a program that
+ * dropped), then SIGTERM EXEC_TERM_GRACE_MS later, so that a program that
  * answers at the end of its input (sort, wc) has its say.  Its output
  * still goes to the peer meanwhile.
  */
@@ -412,7 +410,7 @@ begin_close(struct peer *p, enum peer_end how)
 	p->closing = true;
 	p->how = how;
 	close_input(p);
-	p->deadline = clock_ms() + TERM_GRACE_MS;
+	p->deadline = clock_ms() + EXEC_TERM_GRACE_MS;
 }
 
 /* The grace is over: SIGKILL, and stop waiting for its output. */
@@ -421,7 +419,7 @@ finish_close(struct peer *p)
 {
 	p->killed = true;
 	if (p->pid != -1)
-		(void)kill(p->pid, SIGKILL);
+		(void)exec_signal(p->pid, SIGKILL);
 	/* A grandchild may hold the pipe open for ever: not ours to wait. */
 	if (p->from_child != -1)
 		close(p->from_child);
@@ -674,7 +672,7 @@ abandon_all(struct server *s)
 		if (!p->closing)
 			p->how = END_ERROR;
 		if (p->pid != -1) {
-			(void)kill(p->pid, SIGKILL);
+			(void)exec_signal(p->pid, SIGKILL);
 			while ((r = waitpid(p->pid, &st, 0)) == -1 &&
 			    errno == EINTR)
 				;

@@ -465,3 +465,216 @@ exec sleep 29.5"
 > 00000000 48 45 4c 4c 4f 0a                               # HELLO.
 " "$T/dump"
 }
+
+# --- the program's lifecycle: -w, signals, its exit, its descriptors ---------
+
+# drip PORT N: a client that sends "line I" every 0.5 s, N times, then
+# half-closes and prints what came back until EOF.
+drip() {
+	timeout 30 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for i in range(int(sys.argv[2])):
+    s.sendall(b"line %d\n" % i)
+    time.sleep(0.5)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    got += d
+sys.stdout.write(got.decode())
+' "$@"
+}
+
+@test "-k -w 2 stops accepting when -w runs out but lets a client that sends every 0.5 s finish" {
+	start_listener lst -k -w 2 -l 0 -e cat
+	run --separate-stderr drip "$PORT" 12
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(for i in {0..11}; do echo "line $i"; done)" ]
+	# Nobody came for -w after the session: the listener is done.
+	bg_wait lst 10
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+# The program of the signal tests: ignores SIGTERM, starts a sleep that
+# inherits that, notes the sleep's PID for the checks and for teardown.
+deaf_program() {
+	printf '%s' "trap '' TERM
+sleep 29.5 &
+echo \$! >>'$T/child.pid'
+echo ready
+wait"
+}
+
+@test "a program that ignores SIGTERM does not keep sockcat alive: it and its children are killed" {
+	start_listener lst -l 0 -c "$(deaf_program)"
+	pipe_open cli
+	bg cli "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	wait_for 10 file_has "$T/cli.out" ready
+	local spid
+	spid=$(<"$T/child.pid")
+	run ! gone "$spid"
+	kill -TERM "$(bg_cmd_pid lst)"
+	# SIGTERM passed on, SIGKILL 2 s later.
+	bg_wait lst 5
+	[ "$BG_STATUS" -eq 143 ]
+	wait_for 2 gone "$spid"
+}
+
+@test "SIGINT to sockcat reaches its program as SIGINT" {
+	start_listener lst -l 0 -c "trap 'echo INT >>\"$T/sig\"; exit 0' INT
+trap 'echo TERM >>\"$T/sig\"; exit 0' TERM
+echo ready
+while :; do sleep 0.1; done"
+	pipe_open cli
+	bg cli "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	wait_for 10 file_has "$T/cli.out" ready
+	kill -INT "$(bg_cmd_pid lst)"
+	bg_wait lst 5
+	[ "$BG_STATUS" -eq 130 ]
+	[ "$(cat "$T/sig")" = INT ]
+}
+
+@test "a -k worker and its program do not outlive a listener killed with SIGKILL" {
+	start_listener lst -k -l 0 -c "$(deaf_program)"
+	local lpid wpid spid
+	lpid=$(bg_cmd_pid lst)
+	pipe_open cli
+	bg cli "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	wait_for 10 file_has "$T/cli.out" ready
+	wpid=$(ps --ppid "$lpid" -o pid= | tr -d ' ')
+	[[ $wpid =~ ^[0-9]+$ ]]
+	spid=$(<"$T/child.pid")
+	kill -KILL "$lpid"
+	# The worker gets SIGTERM and ends its program: SIGKILL after 2 s.
+	wait_for 5 gone "$wpid"
+	wait_for 2 gone "$spid"
+}
+
+# $T/push.py PORT SECS: a client that sends as fast as it can for SECS
+# seconds or until the connection fails; prints the bytes sent and how it
+# ended.
+write_push() {
+	cat >"$T/push.py" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(0.2)
+chunk = b"x" * 65536
+sent, end, how = 0, time.time() + float(sys.argv[2]), "time"
+while time.time() < end:
+    try:
+        sent += s.send(chunk)
+    except socket.timeout:
+        continue
+    except OSError as e:
+        how = "error"
+        break
+print(sent, how)
+PY
+}
+
+@test "a client pushing data to a program that exited at once is cut off, not fed for ever" {
+	write_push
+	start_listener lst -l 0 -e true
+	bg cli python3 "$T/push.py" "$PORT" 20
+	# The session is over as soon as true has exited: the client's data
+	# goes nowhere, so the listener does not wait for the client to stop.
+	bg_wait lst 5
+	[ "$BG_STATUS" -eq 0 ]
+	bg_wait cli 5
+	local sent how
+	read -r sent how <"$T/cli.out"
+	[ "$how" = error ]
+	# Socket buffers, not gigabytes.
+	((sent < 256 * 1024 * 1024))
+}
+
+# $T/eof.py PORT SECS [DATA [HOLD]]: a client that sends DATA and then
+# reads; prints what came and "EOF" if the server closed within SECS
+# seconds; then keeps the connection open for HOLD seconds.
+write_eof() {
+	cat >"$T/eof.py" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(float(sys.argv[2]))
+if len(sys.argv) > 3:
+    s.sendall(sys.argv[3].encode())
+got = b""
+try:
+    while True:
+        d = s.recv(4096)
+        if not d:
+            got += b"EOF"
+            break
+        got += d
+except socket.timeout:
+    got += b"TIMEOUT"
+sys.stdout.write(got.decode())
+sys.stdout.flush()
+if len(sys.argv) > 4:
+    time.sleep(float(sys.argv[4]))
+PY
+}
+
+@test "with --no-shutdown the client still sees EOF once the program has exited, and no zombie stays" {
+	start_listener lst -k --no-shutdown -l 0 -e true
+	local lpid
+	lpid=$(bg_cmd_pid lst)
+	write_eof
+	run --separate-stderr timeout 10 python3 "$T/eof.py" "$PORT" 3
+	[ "$status" -eq 0 ]
+	[ "$output" = EOF ]
+	# The worker reaped its program and was reaped in turn.
+	wait_for 3 no_children "$lpid"
+	running lst
+}
+
+@test "-c 'echo abc' answers a client's line with abc and EOF, and the session is over" {
+	start_listener lst -l 0 -c 'echo abc'
+	write_eof
+	bg cli python3 "$T/eof.py" "$PORT" 3 $'test\n' 20
+	wait_for 5 file_has "$T/cli.out" EOF
+	[ "$(cat "$T/cli.out")" = $'abc\nEOF' ]
+	# The program has exited and said all: the listener is done, though
+	# the client still holds the connection.
+	bg_wait lst 3
+	[ "$BG_STATUS" -eq 0 ]
+}
+
+# The soft limit as high as allowed, for the descriptor tests; skips if that
+# is too low to tell one close(2) per possible descriptor from a few.
+raise_nofile() {
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	(($(ulimit -n) >= 8192)) || skip "RLIMIT_NOFILE hard limit below 8192"
+}
+
+@test "starting a program does not cost one close(2) per possible descriptor" {
+	command -v strace >/dev/null || skip "no strace"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	raise_nofile
+	# LeakSanitizer cannot run under ptrace: a sanitizer build skips it.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    bg lst strace -f -o "$T/trace" -e trace=close "$SOCKCAT" -n -v \
+	    -l 0 -c 'echo hi'
+	PORT=$(listen_port lst)
+	client ''
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+	(($(grep -c 'close(' "$T/trace") < 500))
+}
+
+@test "with a high descriptor limit the program still gets only 0, 1 and 2, not what sockcat inherited" {
+	raise_nofile
+	bg lst bash -c 'exec 9</dev/null 4000</dev/null; exec "$0" "$@"' \
+	    "$SOCKCAT" -n -v -l 0 -c 'ls /proc/$$/fd'
+	PORT=$(listen_port lst)
+	client ''
+	[ "$status" -eq 0 ]
+	[ "$output" = $'0\n1\n2' ]
+	bg_wait lst
+	[ "$BG_STATUS" -eq 0 ]
+}
