@@ -49,6 +49,7 @@ struct member {
 	bool		 in_open;	/* a client: until its end of stream */
 	bool		 out_open;
 	bool		 broken;	/* its queue could not grow: drop it */
+	bool		 held;		/* not read: the others have no room */
 	int		 in_fd, out_fd;
 	unsigned char	*queue;		/* ring of cap bytes, from joining */
 	size_t		 cap, head, len;
@@ -224,7 +225,7 @@ drop_member(struct broker *b, struct member *m, const char *why)
 	close(m->in_fd);
 	free(m->queue);
 	m->queue = NULL;
-	m->active = m->broken = false;
+	m->active = m->broken = m->held = false;
 	m->in_fd = m->out_fd = -1;
 	m->cap = m->len = m->head = 0;
 	if (--b->clients == 0)
@@ -483,7 +484,6 @@ build_pollset(struct broker *b)
 {
 	size_t least = NO_RECEIVER, second = NO_RECEIVER;
 	const struct member *owner = NULL;
-	long long now = b->idle_ms != NO_LIMIT ? clock_ms() : 0;
 	bool overfull = false;
 	nfds_t n = 0;
 	size_t i;
@@ -518,9 +518,7 @@ build_pollset(struct broker *b)
 		bool want_in = can_in && input_fits(b, m, room) == CHUNK;
 		bool want_out = m->active && m->out_open && m->len > 0;
 
-		/* Held back by the others is not idle. */
-		if (can_in && !want_in && !m->local && b->idle_ms != NO_LIMIT)
-			m->last = now;
+		m->held = can_in && !want_in;
 		if (m->local) {
 			/* stdin and stdout are two descriptors. */
 			if (want_in) {
@@ -553,7 +551,8 @@ next_timeout(const struct broker *b)
 
 	for (i = 1; b->idle_ms != NO_LIMIT && i < b->nmembers; i++) {
 		t = b->members[i].last + b->idle_ms;
-		if (b->members[i].active && (next == -1 || t < next))
+		if (b->members[i].active && !b->members[i].held &&
+		    (next == -1 || t < next))
 			next = t;
 	}
 	/* Standard output finishes first, woken by POLLOUT. */
@@ -568,8 +567,9 @@ next_timeout(const struct broker *b)
 
 /*
  * Drops every member whose queue could not grow, and with an idle limit
- * every client with no data moving either way for that long.  A drop
- * announces, and an announcement can break another member: repeat.
+ * every client with no data moving either way for that long; time held
+ * back by the others does not count.  A drop announces, and an
+ * announcement can break another member: repeat.
  */
 static void
 sweep(struct broker *b)
@@ -597,7 +597,9 @@ sweep(struct broker *b)
 			if (m->broken) {
 				drop_member(b, m, "disconnected: out of memory");
 				again = true;
-			} else if (b->idle_ms != NO_LIMIT &&
+			} else if (m->held)
+				m->last = now;
+			else if (b->idle_ms != NO_LIMIT &&
 			    now - m->last >= b->idle_ms) {
 				drop_member(b, m, why);
 				again = true;
