@@ -667,8 +667,10 @@ loop(struct broker *b)
 
 			if (re == 0 || !m->active)
 				continue;
-			if ((b->pfd[i].events & POLLOUT) && (re & ~POLLIN) &&
-			    m->out_open && m->len > 0)
+			/* An error with POLLIN asked for: the read reports it. */
+			if ((b->pfd[i].events & POLLOUT) && ((re & POLLOUT) ||
+			    (!(b->pfd[i].events & POLLIN) &&
+			    (re & (POLLERR | POLLHUP | POLLNVAL)))))
 				write_member(b, m);
 			if (m->active && (b->pfd[i].events & POLLIN) &&
 			    (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
