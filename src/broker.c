@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +14,27 @@
 #include "addr.h"
 #include "admit.h"
 #include "broker.h"
+#include "clock.h"
 #include "fdflags.h"
 #include "log.h"
 #include "sig.h"
 #include "sock.h"
 
-/* Each member's queue of bytes still to be written to it. */
+/*
+ * The data each member's queue may hold; a sender is read only while every
+ * receiver has room for what it could send.  --chat announcements never
+ * wait, so they may take a queue past this (see build_pollset()).
+ */
 #define QUEUE_SIZE	(64 * 1024)
 
 /* Bytes read from one member per turn; small, so chat framing fits. */
 #define CHUNK		1024
+
+/* Member slots to start with; the table doubles as clients join. */
+#define FIRST_SLOTS	8
+
+/* No receiver at all: room_for()'s answer. */
+#define NO_RECEIVER	SIZE_MAX
 
 #define NICKLEN		24
 #define PEERLEN		(ADDR_TEXTLEN + 16)
@@ -35,14 +47,17 @@
 struct member {
 	bool		 active;
 	bool		 local;		/* stdin/stdout rather than a socket */
-	bool		 in_open;
+	bool		 in_open;	/* a client: until its end of stream */
 	bool		 out_open;
+	bool		 broken;	/* its queue could not grow: drop it */
+	bool		 held;		/* not read: the others have no room */
 	int		 in_fd, out_fd;
-	unsigned char	*queue;		/* ring of QUEUE_SIZE bytes */
-	size_t		 head, len;
+	unsigned char	*queue;		/* ring of cap bytes, from joining */
+	size_t		 cap, head, len;
+	long long	 last;		/* data last moved, with an idle limit */
 	struct chat_state chat;		/* --chat framing */
 	char		 nick[NICKLEN];
-	char		 peer[PEERLEN];
+	char		 who[PEERLEN];	/* "ADDR port N", for -v notes */
 };
 
 struct broker {
@@ -50,12 +65,15 @@ struct broker {
 	int			 lfd;
 	struct tlog		*log;
 	struct member		*members;	/* [0] local, then clients */
-	size_t			 nmembers;
+	size_t			 nmembers;	/* slots, grown on demand */
 	long			 clients;
+	bool			 served;	/* some client has joined */
+	long long		 quiet_since;	/* since when no client, -w */
+	long			 idle_ms;	/* --idle-timeout or -w */
 	unsigned long		 next_user;
 	unsigned char		*chunk, *framed;
 	size_t			 framed_cap;
-	struct pollfd		*pfd;
+	struct pollfd		*pfd;		/* nmembers + 2 */
 	struct member		**pfd_member;	/* who each pollfd is for */
 	struct fdflags		 saved;
 	int			 spare;		/* spent on EMFILE */
@@ -93,25 +111,89 @@ chat_frame(const char *nick, struct chat_state *st, unsigned char *in,
 	return o;
 }
 
+/* Data room left in m's queue; announcements may have overfilled it. */
 static size_t
 queue_room(const struct member *m)
 {
-	return QUEUE_SIZE - m->len;
+	return m->len < QUEUE_SIZE ? QUEUE_SIZE - m->len : 0;
 }
 
-/* Appends n bytes to m's queue; the caller checked the room. */
+/*
+ * Does m take what from sends?  A client past its end of stream only
+ * gets what was queued for it before, then leaves; see end_of_stream().
+ */
+static bool
+receives(const struct member *m, const struct member *from)
+{
+	return m->active && m != from && m->out_open && !m->broken &&
+	    (m->local || m->in_open);
+}
+
+/* The least queue room among from's receivers, or NO_RECEIVER. */
+static size_t
+room_for(const struct broker *b, const struct member *from)
+{
+	size_t i, least = NO_RECEIVER;
+
+	for (i = 0; i < b->nmembers; i++) {
+		const struct member *m = &b->members[i];
+
+		if (receives(m, from) && queue_room(m) < least)
+			least = queue_room(m);
+	}
+	return least;
+}
+
+/* The most bytes to read from m whose relay fits in room: at most CHUNK. */
+static size_t
+input_fits(const struct broker *b, const struct member *m, size_t room)
+{
+	size_t n = b->cfg->chat ? room / chat_room(m->nick, 1) : room;
+
+	return n < CHUNK ? n : CHUNK;
+}
+
+/* Makes m's ring hold at least need bytes, unwrapping it.  0 or -1. */
+static int
+grow_queue(struct member *m, size_t need)
+{
+	size_t cap = m->cap * 2 > need ? m->cap * 2 : need;
+	size_t first = m->cap - m->head < m->len ? m->cap - m->head : m->len;
+	unsigned char *q;
+
+	if ((q = malloc(cap)) == NULL)
+		return -1;
+	memcpy(q, m->queue + m->head, first);
+	memcpy(q + first, m->queue, m->len - first);
+	free(m->queue);
+	m->queue = q;
+	m->cap = cap;
+	m->head = 0;
+	return 0;
+}
+
+/*
+ * Appends n bytes to m's queue.  Data fits, as the sender was read only
+ * for the room there was; an announcement may grow the queue, and if even
+ * that fails m is marked broken, to be dropped rather than miss bytes.
+ */
 static void
 enqueue(struct member *m, const unsigned char *data, size_t n)
 {
-	size_t tail = (m->head + m->len) % QUEUE_SIZE;
-	size_t first = n < QUEUE_SIZE - tail ? n : QUEUE_SIZE - tail;
+	size_t tail, first;
 
+	if (m->len + n > m->cap && grow_queue(m, m->len + n) == -1) {
+		m->broken = true;
+		return;
+	}
+	tail = (m->head + m->len) % m->cap;
+	first = n < m->cap - tail ? n : m->cap - tail;
 	memcpy(m->queue + tail, data, first);
 	memcpy(m->queue, data + first, n - first);
 	m->len += n;
 }
 
-/* Sends data to every member that writes out, except from. */
+/* Sends data to every member that takes it from from. */
 static void
 broadcast(struct broker *b, const struct member *from,
     const unsigned char *data, size_t n)
@@ -121,8 +203,7 @@ broadcast(struct broker *b, const struct member *from,
 	for (i = 0; i < b->nmembers; i++) {
 		struct member *m = &b->members[i];
 
-		if (m->active && m != from && m->out_open &&
-		    queue_room(m) >= n)
+		if (receives(m, from))
 			enqueue(m, data, n);
 	}
 }
@@ -135,66 +216,114 @@ announce(struct broker *b, const struct member *skip, const char *text)
 		broadcast(b, skip, (const unsigned char *)text, strlen(text));
 }
 
-/* May member from read now?  Only if everyone can take what it sends. */
-static bool
-others_have_room(const struct broker *b, const struct member *from,
-    size_t need)
-{
-	size_t i;
-
-	for (i = 0; i < b->nmembers; i++) {
-		const struct member *m = &b->members[i];
-
-		if (m->active && m != from && m->out_open &&
-		    queue_room(m) < need)
-			return false;
-	}
-	return true;
-}
-
+/* Closes client m: its slot and queue are free again. */
 static void
 drop_member(struct broker *b, struct member *m, const char *why)
 {
 	char line[NICKLEN + 64];
 
-	if (m->local) {
-		m->in_open = m->out_open = false;
-		return;
-	}
-	log_note(b->cfg, 1, "%s %s", m->peer, why);
+	log_note(b->cfg, 1, "%s %s", m->who, why);
 	close(m->in_fd);
-	m->active = false;
+	free(m->queue);
+	m->queue = NULL;
+	m->active = m->broken = m->held = false;
 	m->in_fd = m->out_fd = -1;
-	m->len = m->head = 0;
-	b->clients--;
+	m->cap = m->len = m->head = 0;
+	if (--b->clients == 0)
+		b->quiet_since = clock_ms();
 	snprintf(line, sizeof(line), "<announce> <%s> is disconnected.\n",
 	    m->nick);
 	announce(b, m, line);
+}
+
+/*
+ * A client ended its stream: it sends no more and takes no new data, but
+ * gets what was queued for it before it leaves.
+ */
+static void
+end_of_stream(struct broker *b, struct member *m)
+{
+	m->in_open = false;
+	if (m->len == 0)
+		drop_member(b, m, "disconnected");
+}
+
+/* "ADDR port N" for -v notes, as the refusal lines name a client. */
+static void
+name_client(int fd, const char *peer, char *who, size_t wholen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char text[ADDR_TEXTLEN];
+	int port;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    ss.ss_family == AF_UNIX) {
+		snprintf(who, wholen, "%s", peer);
+		return;
+	}
+	addr_numeric((struct sockaddr *)&ss, len, text, &port);
+	snprintf(who, wholen, "%s port %d", text, port);
+}
+
+/* A free client slot, doubling the tables when all are taken; or NULL. */
+static struct member *
+free_slot(struct broker *b)
+{
+	size_t i, n = b->nmembers * 2;
+	struct member *members;
+	struct pollfd *pfd;
+	struct member **pfd_member;
+
+	for (i = 1; i < b->nmembers; i++)
+		if (!b->members[i].active)
+			return &b->members[i];
+	/* Each table keeps its old size until every one has grown. */
+	if ((pfd = realloc(b->pfd, (n + 2) * sizeof(*pfd))) == NULL)
+		return NULL;
+	b->pfd = pfd;
+	if ((pfd_member = realloc(b->pfd_member,
+	    (n + 2) * sizeof(*pfd_member))) == NULL)
+		return NULL;
+	b->pfd_member = pfd_member;
+	if ((members = realloc(b->members, n * sizeof(*members))) == NULL)
+		return NULL;
+	b->members = members;
+	memset(members + b->nmembers, 0,
+	    (n - b->nmembers) * sizeof(*members));
+	for (i = b->nmembers; i < n; i++)
+		members[i].in_fd = members[i].out_fd = -1;
+	i = b->nmembers;
+	b->nmembers = n;
+	return &members[i];
 }
 
 /* Welcomes a new client: its slot, its nick, the announcements. */
 static void
 add_client(struct broker *b, int fd, const char *peer)
 {
-	char line[PEERLEN + 128], list[512];
-	struct member *m = NULL;
+	char line[PEERLEN + 128], list[512], who[PEERLEN];
+	struct member *m;
 	size_t i, used;
 	bool first = true;
 
-	for (i = 1; i < b->nmembers && m == NULL; i++)
-		if (!b->members[i].active)
-			m = &b->members[i];
-	if (m == NULL) {
+	name_client(fd, peer, who, sizeof(who));
+	if ((m = free_slot(b)) == NULL ||
+	    (m->queue = malloc(QUEUE_SIZE)) == NULL) {
+		log_error(b->cfg, "serve %s: %s", who, strerror(errno));
 		close(fd);
 		return;
 	}
+	m->cap = QUEUE_SIZE;
 	m->active = m->in_open = m->out_open = true;
 	m->chat = (struct chat_state){ .line_start = true };
 	m->in_fd = m->out_fd = fd;
 	m->head = m->len = 0;
+	m->last = b->idle_ms != NO_LIMIT ? clock_ms() : 0;
 	snprintf(m->nick, sizeof(m->nick), "user%lu", ++b->next_user);
-	snprintf(m->peer, sizeof(m->peer), "%s", peer);
+	snprintf(m->who, sizeof(m->who), "%s", who);
 	b->clients++;
+	b->served = true;
 	if (!b->cfg->chat)
 		return;
 	snprintf(line, sizeof(line), "<announce> %s is connected as <%s>.\n",
@@ -214,7 +343,7 @@ add_client(struct broker *b, int fd, const char *peer)
 		}
 	}
 	snprintf(list + used, sizeof(list) - used, ".\n");
-	if (!first && queue_room(m) >= strlen(list))
+	if (!first)
 		enqueue(m, (const unsigned char *)list, strlen(list));
 }
 
@@ -253,29 +382,42 @@ accept_client(struct broker *b)
 	add_client(b, fd, peer);
 }
 
-/* Reads a chunk from m and passes it on, framed for --chat. */
+/*
+ * Reads what m sent, at most what every receiver still has room for (an
+ * earlier read of this round may have used some), and passes it on,
+ * framed for --chat.
+ */
 static void
 read_member(struct broker *b, struct member *m)
 {
 	const unsigned char *out = b->chunk;
+	size_t room = room_for(b, m), want;
 	ssize_t n;
 	size_t len;
 
+	/* stdin waits for a client to go to; a client's data may go nowhere. */
+	if (room == NO_RECEIVER && m->local)
+		return;
+	if ((want = input_fits(b, m, room)) == 0)
+		return;
 	if (m->local)
-		n = read(m->in_fd, b->chunk, CHUNK);
+		n = read(m->in_fd, b->chunk, want);
 	else
-		n = recv(m->in_fd, b->chunk, CHUNK, 0);
+		n = recv(m->in_fd, b->chunk, want, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
 	if (n <= 0) {
 		if (m->local)
 			m->in_open = false;	/* stdin ended; clients go on */
+		else if (n == 0)
+			end_of_stream(b, m);
 		else
-			drop_member(b, m, n == 0 ? "disconnected" :
-			    "disconnected with an error");
+			drop_member(b, m, "disconnected with an error");
 		return;
 	}
+	if (b->idle_ms != NO_LIMIT)
+		m->last = clock_ms();
 	tlog_data(b->log, m->local ? '>' : '<', b->chunk, (size_t)n);
 	len = (size_t)n;
 	if (b->cfg->chat) {
@@ -288,8 +430,7 @@ read_member(struct broker *b, struct member *m)
 static void
 write_member(struct broker *b, struct member *m)
 {
-	size_t span = m->head + m->len > QUEUE_SIZE ? QUEUE_SIZE - m->head :
-	    m->len;
+	size_t span = m->head + m->len > m->cap ? m->cap - m->head : m->len;
 	ssize_t n;
 
 	if (m->local)
@@ -309,30 +450,62 @@ write_member(struct broker *b, struct member *m)
 			drop_member(b, m, "went away");
 		return;
 	}
-	m->head = (m->head + (size_t)n) % QUEUE_SIZE;
+	if (b->idle_ms != NO_LIMIT)
+		m->last = clock_ms();
+	m->head = (m->head + (size_t)n) % m->cap;
 	m->len -= (size_t)n;
-	if (m->len == 0)
+	if (m->len == 0) {
 		m->head = 0;
+		if (!m->local && !m->in_open)
+			drop_member(b, m, "disconnected");
+	}
 }
 
-/* Builds the poll set; returns its size. */
+/*
+ * Builds the poll set; returns its size.  A sender is polled only while
+ * every receiver has room for a whole chunk of it.  The two least rooms
+ * are enough to know that for everyone: a sender is not its own receiver.
+ */
 static nfds_t
 build_pollset(struct broker *b)
 {
-	size_t need = b->cfg->chat ? chat_room("user4294967295", CHUNK) :
-	    CHUNK;
+	size_t least = NO_RECEIVER, second = NO_RECEIVER;
+	const struct member *owner = NULL;
+	bool overfull = false;
 	nfds_t n = 0;
 	size_t i;
 
+	for (i = 0; i < b->nmembers; i++) {
+		const struct member *m = &b->members[i];
+		size_t room = queue_room(m);
+
+		if (!receives(m, NULL))
+			continue;
+		if (room < least) {
+			second = least;
+			least = room;
+			owner = m;
+		} else if (room < second)
+			second = room;
+		overfull = overfull || m->len > QUEUE_SIZE;
+	}
+	/*
+	 * --chat: a newcomer is announced to everyone, queue full or not; so
+	 * take none while an announcement has overfilled a queue, which keeps
+	 * a member that does not read from being buried in them.
+	 */
 	b->pfd[n].fd = b->lfd;
-	b->pfd[n].events = POLLIN;
+	b->pfd[n].events = overfull && b->cfg->chat ? 0 : POLLIN;
 	b->pfd_member[n++] = NULL;
 	for (i = 0; i < b->nmembers; i++) {
 		struct member *m = &b->members[i];
-		bool want_in = m->active && m->in_open &&
-		    others_have_room(b, m, need);
+		size_t room = m == owner ? second : least;
+		bool can_in = m->active && m->in_open &&
+		    !(m->local && room == NO_RECEIVER);
+		bool want_in = can_in && input_fits(b, m, room) == CHUNK;
 		bool want_out = m->active && m->out_open && m->len > 0;
 
+		m->held = can_in && !want_in;
 		if (m->local) {
 			/* stdin and stdout are two descriptors. */
 			if (want_in) {
@@ -355,16 +528,121 @@ build_pollset(struct broker *b)
 	return n;
 }
 
+/* The poll(2) timeout: the next idle member's, or -w's with no client. */
+static int
+next_timeout(const struct broker *b)
+{
+	const struct member *local = &b->members[0];
+	long long next = -1, t;
+	size_t i;
+
+	for (i = 1; b->idle_ms != NO_LIMIT && i < b->nmembers; i++) {
+		t = b->members[i].last + b->idle_ms;
+		if (b->members[i].active && !b->members[i].held &&
+		    (next == -1 || t < next))
+			next = t;
+	}
+	/* Standard output finishes first, woken by POLLOUT. */
+	if (b->cfg->wait_ms != NO_LIMIT && b->clients == 0 &&
+	    !(local->out_open && local->len > 0)) {
+		t = b->quiet_since + b->cfg->wait_ms;
+		if (next == -1 || t < next)
+			next = t;
+	}
+	return clock_until(next);
+}
+
+/*
+ * Drops every member whose queue could not grow, and with an idle limit
+ * every client with no data moving either way for that long; time held
+ * back by the others does not count.  A drop announces, and an
+ * announcement can break another member: repeat.
+ */
+static void
+sweep(struct broker *b)
+{
+	long long now = b->idle_ms != NO_LIMIT ? clock_ms() : 0;
+	struct member *local = &b->members[0];
+	char why[64];
+	bool again = true;
+	size_t i;
+
+	snprintf(why, sizeof(why), "disconnected: idle for %ld ms",
+	    b->idle_ms);
+	while (again) {
+		again = false;
+		if (local->broken) {
+			log_error(b->cfg, "write to stdout: out of memory");
+			local->out_open = local->broken = false;
+			local->len = 0;
+		}
+		for (i = 1; i < b->nmembers; i++) {
+			struct member *m = &b->members[i];
+
+			if (!m->active)
+				continue;
+			if (m->broken) {
+				drop_member(b, m, "disconnected: out of memory");
+				again = true;
+			} else if (m->held)
+				m->last = now;
+			else if (b->idle_ms != NO_LIMIT &&
+			    now - m->last >= b->idle_ms) {
+				drop_member(b, m, why);
+				again = true;
+			}
+		}
+	}
+}
+
+/*
+ * -w: with no client for that long, and standard output written, the
+ * broker is done: 0 once it has served a client, else 1 with a message.
+ */
+static bool
+waited_enough(const struct broker *b, int *status)
+{
+	const struct config *cfg = b->cfg;
+	const struct member *local = &b->members[0];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char text[ADDR_TEXTLEN];
+	int port = 0;
+
+	if (cfg->wait_ms == NO_LIMIT || b->clients > 0 ||
+	    (local->out_open && local->len > 0) ||
+	    clock_ms() < b->quiet_since + cfg->wait_ms)
+		return false;
+	*status = 0;
+	if (b->served)
+		return true;
+	*status = EXIT_NET;
+	if (cfg->unix_socket) {
+		log_error(cfg, "no connection on %s within -w %ld ms",
+		    cfg->unix_path, cfg->wait_ms);
+		return true;
+	}
+	if (getsockname(b->lfd, (struct sockaddr *)&ss, &len) == 0)
+		addr_numeric((struct sockaddr *)&ss, len, text, &port);
+	log_error(cfg, "no connection on port %d within -w %ld ms", port,
+	    cfg->wait_ms);
+	return true;
+}
+
 static int
 loop(struct broker *b)
 {
 	nfds_t n, i;
+	int status;
 
 	for (;;) {
 		if (sig_pending() != 0)
 			return EXIT_NET;
+		sweep(b);
+		if (waited_enough(b, &status))
+			return status;
 		n = build_pollset(b);
-		if (sig_poll(b->pfd, n, -1) == -1) {
+		if (sig_poll(b->pfd, n, next_timeout(b)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			log_error(b->cfg, "poll: %s", strerror(errno));
@@ -376,8 +654,10 @@ loop(struct broker *b)
 
 			if (re == 0 || !m->active)
 				continue;
-			if ((re & POLLOUT) || (m->local &&
-			    b->pfd[i].fd == m->out_fd && (re & ~POLLIN)))
+			/* An error with POLLIN asked for: the read reports it. */
+			if ((b->pfd[i].events & POLLOUT) && ((re & POLLOUT) ||
+			    (!(b->pfd[i].events & POLLIN) &&
+			    (re & (POLLERR | POLLHUP | POLLNVAL)))))
 				write_member(b, m);
 			if (m->active && (b->pfd[i].events & POLLIN) &&
 			    (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
@@ -392,6 +672,7 @@ int
 broker_run(const struct config *cfg, int lfd, struct tlog *log)
 {
 	struct broker b;
+	struct member *local;
 	size_t i;
 	int status = EXIT_NET;
 
@@ -400,29 +681,33 @@ broker_run(const struct config *cfg, int lfd, struct tlog *log)
 	b.lfd = lfd;
 	b.spare = sock_spare_open();
 	b.log = tlog_active(log) ? log : NULL;
-	b.nmembers = (size_t)cfg->max_conns + 1;
+	b.idle_ms = cli_idle_ms(cfg);
+	b.quiet_since = clock_ms();
+	/* Slots and queues come as clients do: --max-conns costs nothing. */
+	b.nmembers = FIRST_SLOTS;
 	b.framed_cap = chat_room("user4294967295", CHUNK);
 	b.members = calloc(b.nmembers, sizeof(*b.members));
-	b.pfd = calloc(b.nmembers * 2 + 1, sizeof(*b.pfd));
-	b.pfd_member = calloc(b.nmembers * 2 + 1, sizeof(*b.pfd_member));
+	b.pfd = calloc(b.nmembers + 2, sizeof(*b.pfd));
+	b.pfd_member = calloc(b.nmembers + 2, sizeof(*b.pfd_member));
 	b.chunk = malloc(CHUNK);
 	b.framed = malloc(b.framed_cap);
 	if (b.members == NULL || b.pfd == NULL || b.pfd_member == NULL ||
 	    b.chunk == NULL || b.framed == NULL)
 		goto nomem;
-	for (i = 0; i < b.nmembers; i++) {
+	for (i = 0; i < b.nmembers; i++)
 		b.members[i].in_fd = b.members[i].out_fd = -1;
-		if ((b.members[i].queue = malloc(QUEUE_SIZE)) == NULL)
-			goto nomem;
-	}
 	/* The local user takes part through stdin and stdout. */
-	b.members[0].active = b.members[0].local = true;
-	b.members[0].in_open = cfg->read_stdin;
-	b.members[0].out_open = true;
-	b.members[0].in_fd = STDIN_FILENO;
-	b.members[0].out_fd = STDOUT_FILENO;
-	b.members[0].chat.line_start = true;
-	snprintf(b.members[0].nick, NICKLEN, "server");
+	local = &b.members[0];
+	if ((local->queue = malloc(QUEUE_SIZE)) == NULL)
+		goto nomem;
+	local->cap = QUEUE_SIZE;
+	local->active = local->local = true;
+	local->in_open = cfg->read_stdin;
+	local->out_open = true;
+	local->in_fd = STDIN_FILENO;
+	local->out_fd = STDOUT_FILENO;
+	local->chat.line_start = true;
+	snprintf(local->nick, NICKLEN, "server");
 	if (fdflags_nonblock(&b.saved, STDIN_FILENO) == -1 ||
 	    fdflags_nonblock(&b.saved, STDOUT_FILENO) == -1)
 		log_error(cfg, "set O_NONBLOCK on stdio: %s", strerror(errno));

@@ -10,12 +10,15 @@
 #include "tlog.h"
 
 /*
- * Serves clients of the listening socket lfd until a terminating signal:
- * what any client sends goes to every other client and to stdout; stdin
- * goes to every client.  With --chat, each line is prefixed "<userN> "
- * and joins and leaves are announced.  At most cfg->max_conns clients;
- * --allow/--deny apply.  Never drops bytes: a member whose queue is full
- * holds the others back.  Returns the exit status.
+ * Serves clients of the listening socket lfd until a terminating signal,
+ * or with -w until no client has been there for that long: what any client
+ * sends goes to every other client and to stdout; stdin goes to every
+ * client, and waits while there is none.  With --chat, each line is
+ * prefixed "<userN> " and joins and leaves are announced.  At most
+ * cfg->max_conns clients, each given memory as it joins; --allow/--deny
+ * apply; --idle-timeout (else -w) drops an idle client.  Never drops
+ * bytes: a member whose queue is full, stdout included, holds the others
+ * back.  Returns the exit status.
  */
 int	broker_run(const struct config *cfg, int lfd, struct tlog *log);
 

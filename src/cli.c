@@ -864,6 +864,10 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    "options --broker and --chat need -l" },
 		{ cfg->broker && (exec || cfg->udp),
 		    "options --broker/--chat and -e/-c/-u conflict" },
+		{ cfg->broker && (cfg->quit_ms != NO_LIMIT ||
+		    cfg->recv_limit != NO_LIMIT),
+		    "options -q and -W do not apply to --broker/--chat: they "
+		    "end one session, and a broker ends on a signal or -w" },
 		{ cfg->max_conns_given && !cfg->listen,
 		    "option --max-conns needs -l" },
 		{ cfg->acl_given && !cfg->listen,

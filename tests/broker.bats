@@ -40,6 +40,14 @@ has_bytes() {
 	size_ge "$1" "$2"
 }
 
+# The -v line of a client that left, naming it as ADDR port N.
+LEFT='sockcat: 127\.0\.0\.1 port [0-9]+ disconnected'
+
+# left_lines N: the listener has logged at least N clients leaving.
+left_lines() {
+	(($(grep -cEx "$LEFT" "$T/lst.err") >= $1))
+}
+
 @test "--broker: what one client sends reaches every other client and stdout, but not itself" {
 	start_broker --broker
 	join a
@@ -85,8 +93,8 @@ has_bytes() {
 	bg_wait a 5
 	[ "$BG_STATUS" -eq 0 ]
 	[ ! -s "$T/a.out" ]
-	wait_for 5 file_has "$T/lst.err" 'sockcat: 127.0.0.1 disconnected'
-	[ "$(grep -cx 'sockcat: 127.0.0.1 disconnected' "$T/lst.err")" -eq 1 ]
+	wait_for 5 left_lines 1
+	[ "$(grep -cEx "$LEFT" "$T/lst.err")" -eq 1 ]
 	pipe_write b $'still here\n'
 	wait_for 10 file_has "$T/c.out" 'still here'
 	wait_for 10 file_has "$T/lst.out" 'still here'
@@ -104,7 +112,7 @@ has_bytes() {
 	pipe_close a
 	bg_wait a 5
 	[ "$BG_STATUS" -eq 0 ]
-	wait_for 5 file_has "$T/lst.err" 'sockcat: 127.0.0.1 disconnected'
+	wait_for 5 left_lines 1
 	running lst
 	join b
 	pipe_write b $'second visitor\n'
@@ -175,7 +183,7 @@ s.close()
 	join b
 	pipe_close a
 	bg_wait a 5
-	wait_for 5 file_has "$T/lst.err" 'sockcat: 127.0.0.1 disconnected'
+	wait_for 5 left_lines 1
 	join c
 	pipe_write c $'room again\n'
 	wait_for 10 file_has "$T/b.out" 'room again'
@@ -292,4 +300,290 @@ s.close()
 	done
 	run -2 --separate-stderr timeout 10 "$SOCKCAT" -l --chat -e cat 0
 	[ "$stderr" = "sockcat: options --broker/--chat and -e/-c/-u conflict" ]
+}
+
+# --- never dropping data, idle limits, -w, memory ---------------------------
+
+MIB=$((1024 * 1024))
+
+# write_bk: $T/bk.py, the python3 peers of the tests below.
+#   bk.py gen FILE LO HI: FILE gets 1 MiB of random bytes LO..HI, so that
+#     each sender's bytes can be picked out of a mix.
+#   bk.py pick FILE LO HI: the bytes LO..HI of FILE, in order, to stdout.
+#   bk.py out FILE PAUSE: stdin to FILE until EOF, after PAUSE seconds,
+#     then 4 KiB per millisecond: a slow standard output.
+#   bk.py slow PORT FILE: a client with a 4 KiB receive buffer that saves
+#     what arrives to FILE, 4 KiB per millisecond, until EOF.
+#   bk.py mute PORT PORTFILE GOFILE: a client with a 4 KiB receive buffer
+#     that writes its local port to PORTFILE and reads nothing; once GOFILE
+#     exists it closes with a reset.
+write_bk() {
+	cat >"$T/bk.py" <<'PY'
+import os, socket, struct, sys, time
+
+what = sys.argv[1]
+
+
+def pick_table(lo, hi):
+    return bytes(b for b in range(256) if not lo <= b <= hi)
+
+
+def copy_slowly(read, path, pause):
+    time.sleep(pause)
+    with open(path, "wb") as f:
+        while True:
+            data = read(4096)
+            if not data:
+                return
+            f.write(data)
+            f.flush()
+            time.sleep(0.001)
+
+
+def client(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+if what == "gen":
+    lo, hi = int(sys.argv[3]), int(sys.argv[4])
+    table = bytes(lo + b % (hi - lo + 1) for b in range(256))
+    with open(sys.argv[2], "wb") as f:
+        f.write(os.urandom(1 << 20).translate(table))
+elif what == "pick":
+    with open(sys.argv[2], "rb") as f:
+        data = f.read()
+    sys.stdout.buffer.write(data.translate(None,
+        pick_table(int(sys.argv[3]), int(sys.argv[4]))))
+elif what == "out":
+    copy_slowly(lambda n: os.read(0, n), sys.argv[2], float(sys.argv[3]))
+elif what == "slow":
+    copy_slowly(client(int(sys.argv[2])).recv, sys.argv[3], 0)
+elif what == "mute":
+    s = client(int(sys.argv[2]))
+    with open(sys.argv[3] + ".tmp", "w") as f:
+        f.write("%d\n" % s.getsockname()[1])
+    os.replace(sys.argv[3] + ".tmp", sys.argv[3])
+    end = time.monotonic() + 60
+    while not os.path.exists(sys.argv[4]):
+        if time.monotonic() > end:
+            sys.exit(1)
+        time.sleep(0.02)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+PY
+}
+
+# The byte ranges of senders a, b and c.
+RANGE_a='0 84'
+RANGE_b='85 169'
+RANGE_c='170 255'
+
+# make_senders: $T/a.data, b.data, c.data: 1 MiB each, in their ranges.
+make_senders() {
+	local name range
+	for name in a b c; do
+		range=RANGE_$name
+		# shellcheck disable=SC2086  # LO HI
+		python3 "$T/bk.py" gen "$T/$name.data" ${!range}
+	done
+}
+
+# run_senders: a, b and c connect and send their 1 MiB at once, then end
+# their stream; each is closed once it has what was queued for it.
+run_senders() {
+	local name
+	for name in a b c; do
+		BG_STDIN=$T/$name.data bg "$name" "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	done
+	for name in a b c; do
+		bg_wait "$name" 60
+		[ "$BG_STATUS" -eq 0 ]
+		# Nothing of its own came back.
+		range=RANGE_$name
+		# shellcheck disable=SC2086  # LO HI
+		[ -z "$(python3 "$T/bk.py" pick "$T/$name.out" ${!range} | head -c 1)" ]
+	done
+}
+
+# all_three FILE: FILE holds exactly the 3 MiB of a, b and c, each sender's
+# bytes complete and in order.
+all_three() {
+	local name range
+	[ "$(wc -c <"$1")" -eq $((3 * MIB)) ]
+	for name in a b c; do
+		range=RANGE_$name
+		# shellcheck disable=SC2086  # LO HI
+		python3 "$T/bk.py" pick "$1" ${!range} | cmp - "$T/$name.data"
+	done
+}
+
+# start_piped_broker PAUSE ARGS...: like start_broker, with standard output
+# read by `bk.py out $T/stdout.save PAUSE`.
+start_piped_broker() {
+	local pause=$1
+	shift
+	pipe_open lst
+	bg lst sh -c 'p=$1 out=$2 pause=$3; shift 3
+	    "$@" | python3 "$p" out "$out" "$pause"' sh \
+	    "$T/bk.py" "$T/stdout.save" "$pause" "$SOCKCAT" -n -v "$@" -l 0
+	PORT=$(listen_port lst)
+	JOINED=0
+}
+
+@test "--broker passes on every byte of three clients sending 1 MiB at once, while stdout is not read for 2 s" {
+	write_bk
+	make_senders
+	start_piped_broker 2 --broker
+	join r
+	run_senders
+	wait_for 30 has_bytes "$T/stdout.save" $((3 * MIB))
+	all_three "$T/stdout.save"
+	wait_for 30 has_bytes "$T/r.out" $((3 * MIB))
+	all_three "$T/r.out"
+}
+
+@test "--broker passes on every byte of three senders to a slow stdout and a slow client" {
+	write_bk
+	make_senders
+	start_piped_broker 0 --broker
+	bg s python3 "$T/bk.py" slow "$PORT" "$T/s.save"
+	JOINED=1
+	wait_for 10 accepted 1
+	run_senders
+	wait_for 60 has_bytes "$T/stdout.save" $((3 * MIB))
+	all_three "$T/stdout.save"
+	wait_for 60 has_bytes "$T/s.save" $((3 * MIB))
+	all_three "$T/s.save"
+}
+
+@test "--broker holds stdin until a client is there to take it" {
+	pipe_open lst
+	bg lst "$SOCKCAT" -n -v --broker -l 0
+	PORT=$(listen_port lst)
+	JOINED=0
+	pipe_write lst $'early\n'
+	join a
+	wait_for 10 file_has "$T/a.out" 'early'
+	same_bytes $'early\n' "$T/a.out"
+}
+
+@test "--broker -v names a client that went away as ADDR port N" {
+	write_bk
+	make_big "$T/big" 1
+	# Small send buffers: a client that reads nothing soon has a queue.
+	start_broker --broker -O 4096
+	bg x python3 "$T/bk.py" mute "$PORT" "$T/x.port" "$T/x.go"
+	JOINED=1
+	wait_for 10 accepted 1
+	BG_STDIN=$T/big bg a "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	# More than x's buffers hold has been read: the rest waits for x.
+	wait_for 10 has_bytes "$T/lst.out" $((48 * 1024))
+	: >"$T/x.go"
+	bg_wait x 10
+	wait_for 10 file_has "$T/lst.err" 'went away'
+	grep -qFx "sockcat: 127.0.0.1 port $(<"$T/x.port") went away" "$T/lst.err"
+	# Then a goes on, to stdout alone.
+	wait_for 20 has_bytes "$T/lst.out" "$MIB"
+	cmp "$T/big" "$T/lst.out"
+}
+
+@test "--broker --max-conns 100000 stays small while it serves one client" {
+	start_broker --broker --max-conns 100000
+	join a
+	local pid rss
+	pid=$(bg_cmd_pid lst)
+	rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status")
+	echo "VmRSS ${rss} kB" >&2
+	((rss < 20 * 1024))
+	pipe_write a $'still works\n'
+	wait_for 10 file_has "$T/lst.out" 'still works'
+}
+
+@test "--broker --idle-timeout 1 disconnects a client silent for a second, and keeps listening" {
+	write_bk
+	start_broker --broker --idle-timeout 1
+	bg a python3 "$T/bk.py" slow "$PORT" "$T/a.save"
+	wait_for 10 accepted 1
+	# Disconnected: a sees the end of the stream and exits.
+	bg_wait a 10
+	[ "$BG_STATUS" -eq 0 ]
+	[ ! -s "$T/a.save" ]
+	grep -qEx 'sockcat: 127\.0\.0\.1 port [0-9]+ disconnected: idle for 1000 ms' "$T/lst.err"
+	running lst
+	JOINED=1
+	join b
+	pipe_write b $'after the idle one\n'
+	wait_for 10 file_has "$T/lst.out" 'after the idle one'
+}
+
+@test "--chat --idle-timeout announces the idle member's departure" {
+	start_broker --chat --idle-timeout 1
+	join a
+	wait_for 10 file_has "$T/lst.out" '<announce> <user1> is disconnected.'
+	grep -qEx 'sockcat: 127\.0\.0\.1 port [0-9]+ disconnected: idle for 1000 ms' "$T/lst.err"
+}
+
+@test "--broker --idle-timeout keeps a client that only receives" {
+	start_broker --broker --idle-timeout 2
+	join a
+	join b
+	local i
+	# 3 s of a line every 0.25 s: b sends, a receives, neither is idle.
+	for i in {1..12}; do
+		pipe_write b "line $i"$'\n'
+		sleep 0.25
+	done
+	wait_for 10 file_has "$T/a.out" 'line 12'
+	[ "$(wc -l <"$T/a.out")" -eq 12 ]
+	run ! grep -F 'idle' "$T/lst.err"
+	running a
+	running b
+}
+
+@test "--broker --idle-timeout drops a client that stops reading, and the others carry on" {
+	write_bk
+	make_big "$T/big" 1
+	start_broker --broker --idle-timeout 1 -O 4096
+	bg x python3 "$T/bk.py" mute "$PORT" "$T/x.port" "$T/x.go"
+	JOINED=1
+	wait_for 10 accepted 1
+	# a is held back while x's queue is full: that is not idleness.
+	BG_STDIN=$T/big bg a "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	wait_for 20 has_bytes "$T/lst.out" "$MIB"
+	cmp "$T/big" "$T/lst.out"
+	grep -qFx "sockcat: 127.0.0.1 port $(<"$T/x.port") disconnected: idle for 1000 ms" "$T/lst.err"
+	bg_wait a 10
+	[ "$BG_STATUS" -eq 0 ]
+	[ ! -s "$T/a.out" ]
+}
+
+@test "--broker -w 1 exits 1 when no client comes within a second" {
+	run --separate-stderr sc -n -v --broker -w 1 -l 0 </dev/null
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ ${stderr##*$'\n'} =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 1000\ ms$ ]]
+}
+
+@test "--chat -w 1 exits 0 a second after its last client has left" {
+	start_broker --chat -w 1
+	join a
+	pipe_close a
+	bg_wait lst 10
+	[ "$BG_STATUS" -eq 0 ]
+	run ! grep -F 'no connection' "$T/lst.err"
+}
+
+@test "-q and -W with --broker or --chat are usage errors" {
+	local opts mode
+	for mode in --broker --chat; do
+		for opts in '-q 1' '-W 5'; do
+			# shellcheck disable=SC2086  # split the option and its value
+			run -2 --separate-stderr timeout 10 "$SOCKCAT" -l "$mode" $opts 0
+			[ -z "$output" ]
+			[ "$stderr" = "sockcat: options -q and -W do not apply to --broker/--chat: they end one session, and a broker ends on a signal or -w" ]
+		done
+	done
 }
