@@ -182,9 +182,10 @@ wait_fd(int fd, short events, long timeout_ms, bool wake_on_child)
 			return -1;
 		}
 		/* A child that ends after the check above still wakes us. */
-		n = wake_on_child ? sig_poll_child(&pfd, 1,
-		    clock_until(deadline)) : sig_poll(&pfd, 1,
-		    clock_until(deadline));
+		if (wake_on_child)
+			n = sig_poll_child(&pfd, 1, clock_until(deadline));
+		else
+			n = sig_poll(&pfd, 1, clock_until(deadline));
 		if (n > 0)
 			return 1;
 		if (n == 0) {
