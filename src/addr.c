@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "sig.h"
 #include "text.h"
 
 /* glibc's "host has no address of this family", where it exists. */
@@ -49,7 +50,14 @@ addr_resolve(const struct config *cfg, const char *host, int port,
 		hints.ai_flags |= AI_NUMERICHOST;
 	snprintf(service, sizeof(service), "%d", port < 0 ? 0 : port);
 
+	/*
+	 * glibc's resolver retries its poll on EINTR until its timeout (10 s
+	 * by default): a signal kills at once instead.  Every caller looks
+	 * up before it has made anything that would need undoing.
+	 */
+	sig_die_at_once(true);
 	rc = getaddrinfo(host, service, &hints, res);
+	sig_die_at_once(false);
 	if (rc == 0)
 		return 0;
 	*status = EXIT_NET;
@@ -118,10 +126,20 @@ addr_name(const struct config *cfg, const struct sockaddr *sa, socklen_t len,
 {
 	struct sockaddr_in v4;
 	char *p;
+	int rc = -1;
 
 	unmap(&sa, &len, &v4);
-	if (cfg->numeric || getnameinfo(sa, len, text, ADDR_TEXTLEN, NULL, 0,
-	    NI_NAMEREQD) != 0) {
+	/*
+	 * As in addr_resolve, a signal kills at once, but not in a -k
+	 * listener: its workers, programs or stdio modes need cleaning up.
+	 */
+	if (!cfg->numeric) {
+		sig_die_at_once(!cfg->keep_open);
+		rc = getnameinfo(sa, len, text, ADDR_TEXTLEN, NULL, 0,
+		    NI_NAMEREQD);
+		sig_die_at_once(false);
+	}
+	if (rc != 0) {
 		snprintf(text, ADDR_TEXTLEN, "(UNKNOWN)");
 		return;
 	}

@@ -1242,8 +1242,9 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 	    p.down.mode == LANE_COPY ? BUF_SIZE : 0);
 	start_extras(&p);
 	if (cfg->tty && tty_raw(&p.tty, ends->in_fd) == -1) {
-		r = fail(&p, PUMP_LOCAL_ERROR, "set raw mode on", "the terminal",
-		    errno);
+		/* Stopped in the background (SIGTTOU), then killed. */
+		r = sig_pending() != 0 ? PUMP_SIGNAL : fail(&p,
+		    PUMP_LOCAL_ERROR, "set raw mode on", "the terminal", errno);
 		goto out;
 	}
 	if (ends->udp_locked) {

@@ -19,27 +19,33 @@
 #define HAVE_PPOLL	1
 #endif
 
-/* The only file-scope variables: only signal handlers set them. */
-static volatile sig_atomic_t caught;
+/*
+ * The only file-scope variables.  The handler sets the first three;
+ * fresh and die_now are also written by the code below, fresh only
+ * while the four signals are blocked, so no update is lost.
+ */
+static volatile sig_atomic_t caught;		/* last terminating signal */
+static volatile sig_atomic_t fresh;		/* one no wait reported yet */
 static volatile sig_atomic_t child_exited;
-static volatile sig_atomic_t terminations;	/* how many have come */
+static volatile sig_atomic_t die_now;		/* sig_die_at_once() */
 
 /*
  * Written once by sig_install() before any handler can run, then only
- * read: the mask we started with (for children), and the same with the
- * four signals let in (for the waits).
+ * read: the four signals, and the mask we started with (for children).
  */
-static sigset_t start_mask, wait_mask;
+static sigset_t handled, start_mask;
 
 static void
 on_signal(int signo)
 {
-	if (signo == SIGCHLD)
+	if (signo == SIGCHLD) {
 		child_exited = 1;
-	else {
-		caught = signo;
-		terminations++;
+		return;
 	}
+	caught = signo;
+	fresh = 1;
+	if (die_now)
+		sig_reraise(signo);
 }
 
 int
@@ -47,7 +53,6 @@ sig_install(void)
 {
 	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
 	struct sigaction sa;
-	sigset_t block;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
@@ -55,69 +60,120 @@ sig_install(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		return -1;
+	sigemptyset(&handled);
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaddset(&handled, signals[i]);
+	/* No SA_RESTART: a blocking call returns EINTR to its loop. */
 	sa.sa_handler = on_signal;
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		if (sigaction(signals[i], &sa, NULL) == -1)
 			return -1;
-	sigemptyset(&block);
-	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaddset(&block, signals[i]);
-	if (sigprocmask(SIG_BLOCK, &block, &start_mask) == -1)
+	/* Whatever our parent blocked, these four must come in. */
+	return sigprocmask(SIG_UNBLOCK, &handled, &start_mask);
+}
+
+/* set, with the four signals let in. */
+static void
+let_in(sigset_t *set)
+{
+	sigdelset(set, SIGINT);
+	sigdelset(set, SIGTERM);
+	sigdelset(set, SIGHUP);
+	sigdelset(set, SIGCHLD);
+}
+
+/*
+ * The four signals blocked, so nothing comes between the check of the
+ * flags and the wait; ppoll lets them in for the wait alone.  Restoring
+ * the mask afterwards delivers one that came while poll found ready
+ * descriptors: ppoll itself would keep it pending, and a loop that
+ * always has work would never see it.
+ */
+static int
+wait_events(struct pollfd *fds, nfds_t nfds, int timeout_ms, bool child)
+{
+#ifdef HAVE_PPOLL
+	struct timespec ts;
+#endif
+	sigset_t run, open;
+	int n, e;
+
+	if (sigprocmask(SIG_BLOCK, &handled, &run) == -1)
 		return -1;
-	wait_mask = start_mask;
-	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigdelset(&wait_mask, signals[i]);
-	return 0;
+	if (fresh || (child && child_exited)) {
+		n = -1;
+		e = EINTR;
+	} else {
+		open = run;
+		let_in(&open);
+#ifdef HAVE_PPOLL
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		n = ppoll(fds, nfds, timeout_ms < 0 ? NULL : &ts, &open);
+		e = errno;
+#else
+		/* Without ppoll a signal just before poll() can wait. */
+		(void)sigprocmask(SIG_SETMASK, &open, NULL);
+		n = poll(fds, nfds, timeout_ms);
+		e = errno;
+		(void)sigprocmask(SIG_BLOCK, &handled, NULL);
+#endif
+	}
+	if (n == -1 && e == EINTR)
+		fresh = 0;	/* reported now */
+	(void)sigprocmask(SIG_SETMASK, &run, NULL);
+	errno = e;
+	return n;
 }
 
 int
 sig_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
 {
-#ifdef HAVE_PPOLL
-	struct timespec ts;
+	return wait_events(fds, nfds, timeout_ms, false);
+}
 
-	if (timeout_ms < 0)
-		return ppoll(fds, nfds, NULL, &wait_mask);
-	ts.tv_sec = timeout_ms / 1000;
-	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
-	return ppoll(fds, nfds, &ts, &wait_mask);
-#else
-	/* No ppoll: a signal just before poll() waits for the next wakeup. */
-	sigset_t saved;
-	int n, e;
-
-	if (sigprocmask(SIG_SETMASK, &wait_mask, &saved) == -1)
-		return -1;
-	n = poll(fds, nfds, timeout_ms);
-	e = errno;
-	(void)sigprocmask(SIG_SETMASK, &saved, NULL);
-	errno = e;
-	return n;
-#endif
+int
+sig_poll_child(struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+	return wait_events(fds, nfds, timeout_ms, true);
 }
 
 pid_t
 sig_waitpid(pid_t pid, int *status)
 {
-	sig_atomic_t seen = terminations;
+	sigset_t run, open;
 	pid_t r;
+	int e;
 
+	if (sigprocmask(SIG_BLOCK, &handled, &run) == -1)
+		return -1;
+	open = run;
+	let_in(&open);
 	for (;;) {
-		if ((r = waitpid(pid, status, WNOHANG)) != 0)
-			return r;
-		if (terminations != seen) {
-			errno = EINTR;
-			return -1;
+		if ((r = waitpid(pid, status, WNOHANG)) != 0) {
+			e = errno;
+			break;
+		}
+		if (fresh) {
+			fresh = 0;
+			r = -1;
+			e = EINTR;
+			break;
 		}
 		/* Blocked SIGCHLD cannot slip by: sigsuspend lets it in. */
-		(void)sigsuspend(&wait_mask);
+		(void)sigsuspend(&open);
 	}
+	(void)sigprocmask(SIG_SETMASK, &run, NULL);
+	errno = e;
+	return r;
 }
 
 void
 sig_child_mask(void)
 {
 	(void)sigprocmask(SIG_SETMASK, &start_mask, NULL);
+	if (caught != 0)
+		sig_reraise(caught);
 }
 
 int
@@ -133,6 +189,14 @@ sig_child_exited(void)
 		return false;
 	child_exited = 0;
 	return true;
+}
+
+void
+sig_die_at_once(bool on)
+{
+	die_now = on;
+	if (on && caught != 0)
+		sig_reraise(caught);
 }
 
 void

@@ -9,28 +9,42 @@
 
 /*
  * Ignores SIGPIPE (a closed reader is an error we report, not a silent
- * death), installs handlers for SIGINT, SIGTERM, SIGHUP and SIGCHLD, and
- * blocks those four: they are let in only while sig_poll() or
- * sig_waitpid() waits.  A signal that comes between a loop's
- * sig_pending() check and its wait therefore ends the wait at once,
- * instead of being noticed at the next wakeup (or never, when idle).
- * Returns 0, or -1 with errno set.
+ * death) and installs handlers, without SA_RESTART, for SIGINT, SIGTERM,
+ * SIGHUP and SIGCHLD.  The four are not blocked while sockcat runs: a
+ * blocking read or write returns EINTR or a short count when one comes,
+ * and the caller's loop sees sig_pending().  Returns 0, or -1 with errno.
  */
 int	sig_install(void);
 
 /*
- * poll(2), with the four signals let in for the wait only (ppoll(2)
- * where the system has it): -1 with EINTR when one arrives.
+ * poll(2) that a terminating signal always ends: -1 with EINTR when one
+ * arrives during the wait, or arrived since a wait last reported one (so
+ * a signal between a loop's sig_pending() check and this call is not
+ * slept through).  A signal that comes while poll reports ready
+ * descriptors is handled as soon as sig_poll returns.
  */
 int	sig_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
 
 /*
+ * sig_poll(), which also returns -1 with EINTR when a child ended and
+ * sig_child_exited() has not yet been asked: for callers that check
+ * sig_child_exited() and then wait.
+ */
+int	sig_poll_child(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+
+/*
  * waitpid(pid, status, 0), except that it returns -1 with EINTR when a
- * terminating signal arrives meanwhile, so the caller can pass it on.
+ * terminating signal arrives meanwhile (or since a wait last reported
+ * one), so the caller can pass it on.
  */
 pid_t	sig_waitpid(pid_t pid, int *status);
 
-/* In a child about to exec: the signal mask sockcat started with. */
+/*
+ * In a child about to exec, once its handlers are back to SIG_DFL: the
+ * signal mask sockcat started with, and death by a terminating signal
+ * that came since the fork (our handler took it, the program never
+ * would).
+ */
 void	sig_child_mask(void);
 
 /* The last terminating signal received, or 0. */
@@ -43,8 +57,17 @@ int	sig_pending(void);
 bool	sig_child_exited(void);
 
 /*
+ * on: from now until sig_die_at_once(false), a terminating signal kills
+ * sockcat at once by its default action, and one already received does
+ * so now.  For calls that restart themselves on EINTR, such as a DNS
+ * lookup (glibc retries until the resolver's timeout), made while
+ * nothing needs cleaning up.
+ */
+void	sig_die_at_once(bool on);
+
+/*
  * Dies by signo with its default action, so the parent sees the usual
- * 128+signo status.  Used after cleanup.
+ * 128+signo status.  Used after cleanup.  Async-signal-safe.
  */
 void	sig_reraise(int signo);
 

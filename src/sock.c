@@ -181,7 +181,11 @@ wait_fd(int fd, short events, long timeout_ms, bool wake_on_child)
 			errno = EINTR;
 			return -1;
 		}
-		n = sig_poll(&pfd, 1, clock_until(deadline));
+		/* A child that ends after the check above still wakes us. */
+		if (wake_on_child)
+			n = sig_poll_child(&pfd, 1, clock_until(deadline));
+		else
+			n = sig_poll(&pfd, 1, clock_until(deadline));
 		if (n > 0)
 			return 1;
 		if (n == 0) {

@@ -1,5 +1,6 @@
 /* tty.c -- --tty: the local terminal in raw mode while connected. */
 
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -35,8 +36,19 @@ tty_raw(struct tty_saved *t, int fd)
 void
 tty_restore(struct tty_saved *t)
 {
+	sigset_t ttou, saved;
+
 	if (!t->active)
 		return;
+	/*
+	 * A job sent to the background (or killed there, TERM then CONT)
+	 * would be stopped again by SIGTTOU here; blocked, the modes are
+	 * put back at once.
+	 */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	(void)sigprocmask(SIG_BLOCK, &ttou, &saved);
 	(void)tcsetattr(t->fd, TCSANOW, &t->saved);
+	(void)sigprocmask(SIG_SETMASK, &saved, NULL);
 	t->active = false;
 }

@@ -692,7 +692,7 @@ poll_once(struct server *s)
 	int timeout;
 
 	timeout = prepare_poll(s);
-	if (sig_poll(s->pfd, (nfds_t)(1 + 2 * n), timeout) == -1) {
+	if (sig_poll_child(s->pfd, (nfds_t)(1 + 2 * n), timeout) == -1) {
 		if (errno == EINTR)
 			return;
 		log_error(s->cfg, "poll: %s", strerror(errno));

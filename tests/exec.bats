@@ -101,9 +101,9 @@ gone() {
 	[ "$BG_STATUS" -eq 0 ]
 }
 
-# sockcat blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD outside its waits
-# (so none slips in between a check and poll); a program must not inherit
-# that mask, or it could not be stopped by those signals.
+# sockcat blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD for a moment before
+# each wait (so none slips in between a check and poll); a program must not
+# inherit that mask, or it could not be stopped by those signals.
 @test "the program starts with no signal blocked and the default SIGPIPE" {
 	[ -r /proc/self/status ] || skip "no /proc"
 	# -e, not -c: a shell might reset the mask itself and hide a bug.
