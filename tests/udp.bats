@@ -405,3 +405,16 @@ sent_whole() {
 	[ "$(cat "$T/lst.out")" = aaaa ]
 	! grep -q 'no connection' "$T/lst.err"
 }
+
+@test "a datagram the kernel finds too large (EMSGSIZE) goes as smaller ones: all of a 100000-byte file arrives" {
+	# A Unix datagram socket with a 4 KiB send buffer refuses a 100000-byte
+	# datagram with EMSGSIZE.
+	head -c 100000 /dev/urandom >"$T/file"
+	bg rcv "$SOCKCAT" -d -U -u -l "$T/sock"
+	wait_for 5 test -S "$T/sock"
+	run --separate-stderr sc -U -u -q .5 -O 4096 "$T/sock" <"$T/file"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	wait_for 5 size_ge "$T/rcv.out" 100000
+	cmp "$T/file" "$T/rcv.out"
+}
