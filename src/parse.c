@@ -13,7 +13,7 @@
 #include "parse.h"
 
 /* poll(2) takes an int of milliseconds: about 24.8 days. */
-#define TIME_MAX_MS	((double)INT_MAX)
+#define TIME_MAX_MS	INT_MAX
 
 bool
 parse_is_digits(const char *s)
@@ -187,8 +187,8 @@ parse_time(const char *s, const char *opt, bool allow_negative, long *ms,
     char *err, size_t errlen)
 {
 	const char *p = s;
-	double value = 0, scale = 1000, frac = 0.1;
-	bool negative = false, digits = false;
+	long long whole = 0, fnum = 0, fden = 1, scale, total;
+	bool negative = false, digits = false, frac_rest = false;
 
 	if (*p == '-' && allow_negative) {
 		negative = true;
@@ -196,15 +196,22 @@ parse_time(const char *s, const char *opt, bool allow_negative, long *ms,
 	}
 	for (; isdigit((unsigned char)*p); p++) {
 		digits = true;
-		value = value * 10 + (*p - '0');
-		if (value > TIME_MAX_MS)
+		whole = whole * 10 + (*p - '0');
+		if (whole > TIME_MAX_MS)
 			goto too_large;
 	}
+	/*
+	 * Integers, not a double: 0.3 s must be 300 ms, and 0.1 * 3 in
+	 * binary floating point is a hair above 0.3.
+	 */
 	if (*p == '.') {
 		for (p++; isdigit((unsigned char)*p); p++) {
 			digits = true;
-			value += (*p - '0') * frac;
-			frac /= 10;
+			if (fden < 1000000000LL) {
+				fnum = fnum * 10 + (*p - '0');
+				fden *= 10;
+			} else if (*p != '0')
+				frac_rest = true;
 		}
 	}
 	if (!digits)
@@ -223,13 +230,13 @@ parse_time(const char *s, const char *opt, bool allow_negative, long *ms,
 		*ms = -1;
 		return 0;
 	}
-	value *= scale;
-	if (value > TIME_MAX_MS)
-		goto too_large;
+	total = whole * scale + fnum * scale / fden;
 	/* Round up so "0.0001" still means "a little", not "zero". */
-	*ms = (long)value;
-	if ((double)*ms < value)
-		(*ms)++;
+	if (fnum * scale % fden != 0 || frac_rest)
+		total++;
+	if (total > TIME_MAX_MS)
+		goto too_large;
+	*ms = (long)total;
 	return 0;
 bad:
 	snprintf(err, errlen,

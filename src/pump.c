@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,13 @@
 
 /* Room for telnet refusals; -t reads are capped to fit it. */
 #define CTL_SIZE	4096
+
+/*
+ * The largest UDP payloads: 65,535 less the IP and UDP headers (IPv6's
+ * header is not counted in its length field).
+ */
+#define UDP4_MAX	65507
+#define UDP6_MAX	65527
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL	0	/* SIGPIPE is ignored anyway */
@@ -134,6 +142,8 @@ struct pump {
 	bool	net_failed;	/* socket error: err says it; flush stdout */
 	bool	stdin_failed;	/* read error on stdin: err says it */
 	bool	program_exited;	/* -e/-c: ends->program has exited */
+	int	send_errno;	/* sending failed: the session's error */
+	size_t	dgram_cap;	/* UDP: lowered after EMSGSIZE */
 	unsigned long	packets;
 
 	long long	idle_deadline;	/* -1: none */
@@ -247,6 +257,50 @@ expand_crlf(unsigned char *data, size_t n, bool *cr_before)
 	return n + lf;
 }
 
+/* UDP: the largest payload an address family's datagram carries. */
+static size_t
+family_max(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return UDP4_MAX;
+	/* An IPv4 peer of a dual-stack socket gets IPv4 datagrams. */
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? UDP4_MAX :
+		    UDP6_MAX;
+	return BUF_SIZE;	/* Unix datagrams: as large as a read */
+}
+
+/*
+ * UDP: the largest datagram to send now.  A connected socket's limit is
+ * found once (dgram_cap); a -u -l -k listener sends to the latest sender,
+ * whose family may change from one datagram to the next.
+ */
+static size_t
+dgram_max(const struct pump *p)
+{
+	size_t max = p->dgram_cap;
+
+	if (p->ends->udp_server && p->peerlen > 0 &&
+	    family_max(&p->peer) < max)
+		max = family_max(&p->peer);
+	return max;
+}
+
+/* UDP, at the start: the connected peer's limit, if it has one. */
+static size_t
+dgram_start(const struct pump *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (!p->cfg->udp || p->ends->udp_server ||
+	    getpeername(p->ends->net_fd, (struct sockaddr *)&ss, &len) == -1)
+		return BUF_SIZE;
+	return family_max(&ss);
+}
+
 static enum pump_result
 read_stdin(struct pump *p)
 {
@@ -254,6 +308,9 @@ read_stdin(struct pump *p)
 	size_t room = buf_room(b);
 	ssize_t n;
 
+	/* UDP: a read of a stream (a file, a pipe) must fit a datagram. */
+	if (p->cfg->udp && room > dgram_max(p))
+		room = dgram_max(p);
 	if (p->cfg->crlf)
 		room /= 2;
 	n = read(p->ends->in_fd, buf_tail(b), room);
@@ -307,6 +364,25 @@ net_failure(struct pump *p)
 	return PUMP_DONE;
 }
 
+/*
+ * Sending failed (EPIPE, ECONNRESET...): send no more, but the peer may
+ * have answered before it went, as a server that replies and closes
+ * without reading all of a request does.  Its answer is in the socket:
+ * the loop reads on while the socket has data ready (to EOF, once a
+ * reset closed it), writes it out, and then ends with this error.
+ */
+static enum pump_result
+send_failure(struct pump *p, int errnum)
+{
+	/* The socket failed for reading already: that error stands. */
+	if (p->net_failed)
+		return PUMP_DONE;
+	(void)fail(p, PUMP_NET_ERROR, "write to", p->ends->peer, errnum);
+	p->send_errno = errnum;
+	p->net_failed = true;
+	return PUMP_DONE;
+}
+
 static enum pump_result
 write_net(struct pump *p)
 {
@@ -316,9 +392,13 @@ write_net(struct pump *p)
 	ssize_t n;
 
 	want = b == &p->ctl ? buf_span(b) : sendable(p, &line_end);
-	/* UDP: one chunk of stdin is one datagram, sent whole. */
+	/*
+	 * UDP: one read of stdin is one datagram, sent whole; a read larger
+	 * than the peer takes (its family changed, or EMSGSIZE) goes as
+	 * several, in order.
+	 */
 	if (p->cfg->udp)
-		want = b->len;
+		want = b->len < dgram_max(p) ? b->len : dgram_max(p);
 	if (p->ends->udp_server)
 		n = sendto(p->ends->net_fd, b->data + b->head, want,
 		    MSG_NOSIGNAL, (struct sockaddr *)&p->peer, p->peerlen);
@@ -331,11 +411,15 @@ write_net(struct pump *p)
 		/* A server goes on when one of its peers is gone. */
 		if (p->ends->udp_server && errno == ECONNREFUSED)
 			return PUMP_DONE;
-		(void)fail(p, PUMP_NET_ERROR, "write to", p->ends->peer, errno);
-		return net_failure(p);
+		/* Too large for the path: smaller datagrams, nothing lost. */
+		if (p->cfg->udp && errno == EMSGSIZE && want > 1) {
+			p->dgram_cap = want / 2;
+			return PUMP_DONE;
+		}
+		return send_failure(p, errno);
 	}
 	if (p->cfg->udp)
-		n = (ssize_t)b->len;
+		n = (ssize_t)want;
 	tlog_data(p->ends->log, '>', b->data + b->head, (size_t)n);
 	buf_consume(b, (size_t)n);
 	p->stats->sent += (unsigned long long)n;
@@ -618,11 +702,8 @@ up_move(struct pump *p, bool from_src)
 		}
 		if (errno == EINTR)
 			break;
-		if (errno == EPIPE || is_net_error(errno)) {
-			(void)fail(p, PUMP_NET_ERROR, "write to", p->ends->peer,
-			    errno);
-			return net_failure(p);
-		}
+		if (errno == EPIPE || is_net_error(errno))
+			return send_failure(p, errno);
 		/* EINVAL, ENOSYS...: nothing moved; copy, which will tell. */
 		lane_to_copy(l);
 		break;
@@ -868,7 +949,7 @@ session_over(struct pump *p, enum pump_result *why)
 {
 	long long now;
 
-	if (p->net_failed && out_pending(p) == 0) {
+	if (p->net_failed && !p->net_in_open && out_pending(p) == 0) {
 		*why = PUMP_NET_ERROR;
 		return true;
 	}
@@ -961,6 +1042,9 @@ poll_timeout(const struct pump *p, bool waiting_for_line)
 {
 	long long d = -1;
 
+	/* After a failed send: read what is there, never wait for more. */
+	if (p->net_failed && p->pfd[SLOT_NETIN].fd >= 0)
+		return 0;
 	if (p->meter)
 		d = p->meter_next;
 	if (p->idle_deadline >= 0 && (d < 0 || p->idle_deadline < d))
@@ -1145,6 +1229,34 @@ run_up(struct pump *p)
 	return in != 0 ? read_stdin(p) : PUMP_DONE;
 }
 
+/*
+ * What stdin held that never went, for CLI.md rule 3.  The zero-copy
+ * lanes keep nothing in to_net: a file's unsent part is its size less
+ * the offset sendfile reached, a pipe's what is waiting in it.  A
+ * terminal's unread rest is nobody's unsent data.
+ */
+static void
+count_unsent(struct pump *p)
+{
+	int fd = p->ends->in_fd;
+	struct stat st;
+	off_t at;
+
+	p->stats->unsent = p->to_net.len;
+	p->stats->stdin_unfinished = p->in_open && !p->stdin_tty;
+	if (!p->stats->stdin_unfinished)
+		return;
+	if (p->up.mode == LANE_SENDFILE && fstat(fd, &st) == 0 &&
+	    (at = lseek(fd, 0, SEEK_CUR)) != -1) {
+		if (st.st_size > at)
+			p->stats->unsent += (unsigned long long)(st.st_size -
+			    at);
+		else
+			p->stats->stdin_unfinished = false;	/* all went */
+	} else if (p->up.mode == LANE_DIRECT)
+		p->stats->unsent += zc_queued(fd);
+}
+
 /* --progress: whether to show the meter, and the size to measure by. */
 static void
 start_extras(struct pump *p)
@@ -1193,8 +1305,12 @@ loop(struct pump *p)
 			    errno);
 		}
 		if (p->pfd[SLOT_NETIN].fd >= 0 &&
-		    p->pfd[SLOT_NETIN].revents == 0)
+		    p->pfd[SLOT_NETIN].revents == 0) {
+			/* A failed send's socket has nothing more for us. */
+			if (p->net_failed)
+				p->net_in_open = false;
 			lowat_idle(&p->lowat);
+		}
 		if ((r = run_down(p)) != PUMP_DONE ||
 		    (r = run_up(p)) != PUMP_DONE)
 			return r;
@@ -1237,6 +1353,7 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		goto out;
 	}
 	choose_lanes(&p);
+	p.dgram_cap = dgram_start(&p);
 	lowat_init(&p.lowat, ends->net_fd, p.down.mode == LANE_VIA ?
 	    p.down.cap : p.down.mode == LANE_DIRECT ? p.down.cap / 2 :
 	    p.down.mode == LANE_COPY ? BUF_SIZE : 0);
@@ -1260,9 +1377,12 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 	}
 	touch(&p);
 	r = loop(&p);
-	stats->unsent = p.to_net.len;
-	stats->stdin_unfinished = p.in_open;
+	/* A read after the failed send may have put its own error there. */
+	if (r == PUMP_NET_ERROR && p.send_errno != 0)
+		(void)fail(&p, r, "write to", ends->peer, p.send_errno);
+	count_unsent(&p);
 	admit_dropped_note(cfg, &p.noted);
+	stats->heard = p.peerlen > 0;
 out:
 	tty_restore(&p.tty);
 	end_meter(&p);

@@ -37,6 +37,7 @@ struct pump_stats {
 	unsigned long long	rcvd;	/* bytes read from the socket */
 	unsigned long long	unsent;	/* read from stdin, never delivered */
 	bool			stdin_unfinished; /* stdin not read to EOF */
+	bool			heard;	/* udp_server: a datagram came */
 };
 
 /* Why a session ended. */

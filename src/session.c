@@ -80,7 +80,10 @@ peer_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
  * Reads and drops whatever has already arrived, then closes fd.  Closing
  * a TCP socket with unread data sends a reset, and a reset can destroy
  * data the peer has received but not yet read (ours, after --send-only
- * or -q): drain first, and the close is an orderly FIN.
+ * or -q): drain first, and the close is an orderly FIN.  Nothing owed to
+ * stdout is lost here: the pump writes out all that came before its
+ * session ended, a failed send included; what is left came after -q, -w,
+ * -W or a signal ended it, or is --send-only's to drop.
  */
 static void
 drain_and_close(int fd)
@@ -133,12 +136,51 @@ report(const struct config *cfg, enum pump_result r,
 	 * CLI.md rule 3: say what the peer never got.  With splice/sendfile
 	 * nothing waits in our buffers: what was not sent is still in stdin.
 	 */
-	if (stats->unsent > 0 || ((r == PUMP_NET_ERROR || r == PUMP_IDLE) &&
-	    stats->stdin_unfinished))
+	if (stats->unsent > 0)
 		log_note(cfg, 1, "%llu bytes from stdin not sent%s",
 		    stats->unsent, stats->stdin_unfinished ?
 		    ", and stdin was not read to its end" : "");
+	else if ((r == PUMP_NET_ERROR || r == PUMP_IDLE) &&
+	    stats->stdin_unfinished)
+		log_note(cfg, 1, "stdin was not read to its end: the rest of "
+		    "it was not sent");
 	return status;
+}
+
+/*
+ * A traffic log asked for and not written is a failure: says so once,
+ * naming the file, and returns true.
+ */
+static bool
+log_failed(const struct config *cfg, struct tlog *log)
+{
+	if (log->error == 0)
+		return false;
+	if (!log->reported)
+		log_error(cfg, "write to traffic log %s: %s", log->error_path,
+		    strerror(log->error));
+	log->reported = true;
+	return true;
+}
+
+/*
+ * -u -l -k: the wait (-w or --idle-timeout) ran out before any datagram
+ * came.  Like the other listeners' "no connection", a failure.
+ */
+static int
+no_datagram(const struct config *cfg, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char text[ADDR_TEXTLEN];
+	int port = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		addr_numeric((struct sockaddr *)&ss, len, text, &port);
+	log_error(cfg, "no connection on port %d within %s %ld ms", port,
+	    cfg->idle_ms != NO_LIMIT ? "--idle-timeout" : "-w",
+	    cli_idle_ms(cfg));
+	return EXIT_NET;
 }
 
 /*
@@ -193,13 +235,19 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	    !cfg->unix_socket;
 	started = clock_ms();
 	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
-	status = report(cfg, r, &stats, err);
+	if (ends.udp_server && r == PUMP_IDLE && !stats.heard)
+		status = no_datagram(cfg, fd);
+	else
+		status = report(cfg, r, &stats, err);
 	if (has_exec(cfg)) {
 		child_status = exec_wait(&child);
 		/* One-shot mode exits with the child's status. */
 		if (status == 0 || child_status != 0)
 			status = child_status;
 	}
+	/* A -k worker's log fails in the worker: say so there. */
+	if (log_failed(cfg, log) && status == 0)
+		status = EXIT_NET;
 	log_close(cfg, stats.sent, stats.rcvd, clock_ms() - started,
 	    end_names[r]);
 	return status;
@@ -371,8 +419,8 @@ run_connect(const struct config *cfg)
 		drain_and_close(fd);
 	}
 	unix_remove(&made);
-	if (log.error != 0)
-		log_error(cfg, "write to traffic log: %s", strerror(log.error));
+	if (log_failed(cfg, &log) && status == 0)
+		status = EXIT_NET;
 	tlog_close(&log);
 	return status;
 }
@@ -694,8 +742,8 @@ out:
 	wait_workers(&l);
 	stop_workers(&l);
 	free(l.workers);
-	if (l.log.error != 0)
-		log_error(cfg, "write to traffic log: %s", strerror(l.log.error));
+	if (log_failed(cfg, &l.log) && l.status == 0)
+		l.status = EXIT_NET;
 	tlog_close(&l.log);
 	return l.status;
 }

@@ -31,6 +31,8 @@ tlog_open(struct tlog *t, const char *hex_path, const char *raw_path,
 {
 	memset(t, 0, sizeof(*t));
 	t->hex_fd = t->raw_fd = -1;
+	t->hex_path = hex_path;
+	t->raw_path = raw_path;
 	if (hex_path != NULL &&
 	    (t->hex_fd = open_log(hex_path, append, err, errlen)) == -1)
 		return -1;
@@ -59,8 +61,11 @@ write_all(struct tlog *t, int *fd, const char *data, size_t n)
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			if (t->error == 0)
+			if (t->error == 0) {
 				t->error = w == -1 ? errno : EIO;
+				t->error_path = fd == &t->hex_fd ? t->hex_path :
+				    t->raw_path;
+			}
 			close(*fd);
 			*fd = -1;
 			return;

@@ -12,6 +12,10 @@ struct tlog {
 	unsigned long long	sent_off;	/* bytes dumped as '>' */
 	unsigned long long	rcvd_off;	/* bytes dumped as '<' */
 	int			error;		/* first write errno, or 0 */
+	const char		*hex_path;	/* the files, for messages */
+	const char		*raw_path;
+	const char		*error_path;	/* the one that failed */
+	bool			reported;	/* its error was shown */
 };
 
 /*

@@ -7,6 +7,7 @@
  */
 #ifdef __linux__
 #define _GNU_SOURCE
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #endif
@@ -58,6 +59,14 @@ zc_recv_batch(int fd, struct iovec *iov, size_t *lens,
 	for (i = 0; i < n; i++)
 		lens[i] = msgs[i].msg_len;
 	return n;
+}
+
+size_t
+zc_queued(int fd)
+{
+	int n;
+
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (size_t)n : 0;
 }
 
 size_t
@@ -121,6 +130,13 @@ zc_sendfile(int out, int in, size_t len)
 	(void)len;
 	errno = ENOSYS;
 	return -1;
+}
+
+size_t
+zc_queued(int fd)
+{
+	(void)fd;
+	return 0;
 }
 
 size_t

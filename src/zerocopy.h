@@ -38,6 +38,9 @@ int	zc_pipe(int fds[2], size_t *cap);
 int	zc_recv_batch(int fd, struct iovec *iov, size_t *lens,
 	    struct sockaddr_storage *from, int max);
 
+/* Bytes waiting to be read in the pipe fd, or 0 if unknown. */
+size_t	zc_queued(int fd);
+
 /* Enlarges the pipe fd towards 1 MiB, quietly; returns its size or 0. */
 size_t	zc_grow_pipe(int fd);
 

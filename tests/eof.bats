@@ -333,6 +333,36 @@ stdout_gone() {
 	    <<<"$stderr"
 }
 
+@test "-v: a reset while sendfile sends a file counts the file's unsent rest, never 0 bytes" {
+	# sendfile keeps nothing in sockcat's buffer: the count is the file's
+	# size less what went to the socket.
+	make_big "$T/data" 32
+	pyserver srv stall-reset
+	run --separate-stderr sc -nv 127.0.0.1 "$PORT" <"$T/data"
+	[ "$status" -eq 1 ]
+	[[ ${stderr_lines[2]} =~ ^sockcat:\ ([0-9]+)\ bytes\ from\ stdin\ not\ sent,\ and\ stdin\ was\ not\ read\ to\ its\ end$ ]]
+	((BASH_REMATCH[1] > 0 && BASH_REMATCH[1] < 33554432))
+}
+
+@test "-v: a reset while splice sends a pipe never reports 0 bytes not sent" {
+	pyserver srv stall-reset
+	run --separate-stderr timeout 10 bash -c \
+	    'head -c 33554432 /dev/zero | "$SOCKCAT" -nv 127.0.0.1 "$1"' _ "$PORT"
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	[[ ${stderr_lines[2]} =~ ^sockcat:\ [1-9][0-9]*\ bytes\ from\ stdin\ not\ sent,\ and\ stdin\ was\ not\ read\ to\ its\ end$ ||
+	    ${stderr_lines[2]} == "sockcat: stdin was not read to its end: the rest of it was not sent" ]]
+}
+
+@test "-v: a file sent whole by sendfile before an idle timeout is not reported as unsent" {
+	head -c 100000 /dev/urandom >"$T/data"
+	pyserver srv hold "$T/srv.eof"
+	run --separate-stderr sc -nv -w 1 --no-shutdown 127.0.0.1 "$PORT" <"$T/data"
+	[ "$status" -eq 0 ]
+	grep -qx 'sockcat: idle timeout expired after 1000 ms' <<<"$stderr"
+	! grep -q 'not sent' <<<"$stderr"
+}
+
 # --- rule 4: -q and -w -------------------------------------------------------
 
 @test "-q 0 exits right after stdin EOF although the server keeps the connection open" {
@@ -567,4 +597,19 @@ stdout_gone() {
 	echo "ticks: $ticks"
 	((ticks <= 2))
 	running sc
+}
+
+# --- time values in messages -----------------------------------------------
+
+@test "-w 0.3 is 300 ms, not 301, in the listener's timeout message" {
+	run --separate-stderr sc -n -l -w 0.3 127.0.0.1 0
+	[ "$status" -eq 1 ]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 300\ ms$ ]]
+}
+
+@test "-w 0.3 is 300 ms in the idle timeout message" {
+	pyserver srv stall
+	run --separate-stderr sc -nv -w 0.3 -d 127.0.0.1 "$PORT"
+	[ "$status" -eq 0 ]
+	grep -qx 'sockcat: idle timeout expired after 300 ms' <<<"$stderr"
 }

@@ -277,3 +277,66 @@ start_listener() {
 	    cmp - "$T/dump"
 	printf 'one\none\nthree\nthree\n' | cmp - "$T/raw"
 }
+
+# --- a log that cannot be written -------------------------------------------
+
+@test "an -o log that cannot be written (/dev/full): the exchange completes, then exit 1 naming the file" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	text_file req 'hello\n'
+	start_peer srv eof-reply --save "$T/srv.save"
+	run --separate-stderr timeout 10 "$SOCKCAT" -n -o /dev/full 127.0.0.1 \
+	    "$PEER_PORT" <"$T/req"
+	[ "$status" -eq 1 ]
+	[ "$output" = "got 6 bytes" ]
+	[ "$stderr" = "sockcat: write to traffic log /dev/full: No space left on device" ]
+	bg_wait srv
+	cmp "$T/req" "$T/srv.save"
+}
+
+@test "an --output log that cannot be written (/dev/full): the exchange completes, then exit 1 naming the file" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	text_file req 'hello\n'
+	start_peer srv eof-reply --save "$T/srv.save"
+	run --separate-stderr timeout 10 "$SOCKCAT" -n --output /dev/full \
+	    -o "$T/hex" 127.0.0.1 "$PEER_PORT" <"$T/req"
+	[ "$status" -eq 1 ]
+	[ "$output" = "got 6 bytes" ]
+	[ "$stderr" = "sockcat: write to traffic log /dev/full: No space left on device" ]
+	# The other log is still written.
+	[ "$(wc -l <"$T/hex")" -eq 2 ]
+	bg_wait srv
+	cmp "$T/req" "$T/srv.save"
+}
+
+@test "a listener whose -o or --output log cannot be written receives everything, then exits 1 naming the file" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for opt in -o --output; do
+		name=lst${opt//-/}
+		start_listener "$name" -l 0 "$opt" /dev/full
+		run --separate-stderr bash -c \
+		    'printf "to the listener\n" | timeout 10 "$SOCKCAT" -n 127.0.0.1 "$1"' \
+		    _ "$PORT"
+		[ "$status" -eq 0 ]
+		bg_wait "$name"
+		[ "$BG_STATUS" -eq 1 ]
+		[ "$(cat "$T/$name.out")" = "to the listener" ]
+		[ "$(grep -c '^sockcat: ' "$T/$name.err")" -eq 1 ]
+		grep -qx 'sockcat: write to traffic log /dev/full: No space left on device' \
+		    "$T/$name.err"
+	done
+}
+
+@test "a -k listener whose log cannot be written serves each client, and exits 1 when -w runs out" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	start_listener lst -l -k -w 2 0 -o /dev/full
+	for i in 1 2; do
+		run --separate-stderr bash -c \
+		    'printf "client %s\n" "$2" | timeout 10 "$SOCKCAT" -n 127.0.0.1 "$1"' \
+		    _ "$PORT" "$i"
+		[ "$status" -eq 0 ]
+	done
+	bg_wait lst
+	[ "$BG_STATUS" -eq 1 ]
+	[ "$(cat "$T/lst.out")" = $'client 1\nclient 2' ]
+	[ "$(grep -c '^sockcat: write to traffic log /dev/full: ' "$T/lst.err")" -eq 1 ]
+}

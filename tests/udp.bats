@@ -264,3 +264,157 @@ PY
 	grep -qx "connect to \[any\] from (UNKNOWN) \[127.0.0.1\] $pb" "$T/lst.err"
 	[ "$(grep -c '^connect to ' "$T/lst.err")" -eq 2 ]
 }
+
+# --- a stream on stdin: datagrams that fit, every byte sent -----------------
+
+# DGRAMS_PY HOST PORTFILE TOTAL [SEND...]: bind HOST port 0, write the port
+# to PORTFILE; wait for the file PORTFILE.go if SENDs are given, then send
+# each SEND file as one datagram to the port in it; receive datagrams until
+# TOTAL bytes came.  Prints each datagram's length, then "sha256 HEX" of
+# all of them in order.  Gives up after 5 s without a datagram.
+DGRAMS_PY='
+import hashlib, os, socket, sys, time
+host, portfile, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                  socket.SOCK_DGRAM)
+s.bind((host, 0))
+with open(portfile + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.replace(portfile + ".tmp", portfile)
+if len(sys.argv) > 4:
+    end = time.monotonic() + 10
+    while not os.path.exists(portfile + ".go"):
+        if time.monotonic() > end:
+            sys.exit("no " + portfile + ".go")
+        time.sleep(0.02)
+    with open(portfile + ".go") as f:
+        dest = (host, int(f.read()))
+    for name in sys.argv[4:]:
+        with open(name, "rb") as f:
+            s.sendto(f.read(), dest)
+s.settimeout(5)
+h, got = hashlib.sha256(), 0
+while got < total:
+    d = s.recv(70000)
+    print(len(d), flush=True)
+    h.update(d)
+    got += len(d)
+print("sha256", h.hexdigest(), flush=True)
+'
+
+# dgrams NAME HOST TOTAL [SEND...]: DGRAMS_PY as job NAME; sets PORT.
+dgrams() {
+	local name=$1
+	shift
+	bg "$name" python3 -c "$DGRAMS_PY" "$1" "$T/$name.port" "${@:2}"
+	PORT=$(peer_port "$name")
+}
+
+# sent_whole NAME FILE...: job NAME received the FILEs' bytes, in order, in
+# datagrams of at most ${MAX:-65507} bytes.
+sent_whole() {
+	local name=$1 len sum
+	shift
+	sum=$(cat "$@" | sha256sum)
+	[ "$(tail -n 1 "$T/$name.out")" = "sha256 ${sum%% *}" ]
+	while read -r len; do
+		[[ $len == sha256* ]] && continue
+		((len <= ${MAX:-65507})) || {
+			echo "a datagram of $len bytes" >&2
+			return 1
+		}
+	done <"$T/$name.out"
+}
+
+@test "-u sends a 100000-byte file in datagrams of at most 65507 bytes, and every byte arrives" {
+	head -c 100000 /dev/urandom >"$T/file"
+	dgrams rcv 127.0.0.1 100000
+	run --separate-stderr sc -u -q .5 127.0.0.1 "$PORT" <"$T/file"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	sent_whole rcv "$T/file"
+	# A stream is cut into full datagrams and the rest.
+	[ "$(head -n 1 "$T/rcv.out")" = 65507 ]
+}
+
+@test "-u sends a 100000-byte file that a sockcat -u -l receiver writes out complete" {
+	head -c 100000 /dev/urandom >"$T/file"
+	bg rcv "$SOCKCAT" -d -u -nvl 0 -W 2
+	port=$(listen_port rcv)
+	run --separate-stderr sc -u -q .5 127.0.0.1 "$port" <"$T/file"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	cmp "$T/file" "$T/rcv.out"
+}
+
+@test "-u over IPv6 sends a 100000-byte file in datagrams of up to 65527 bytes, every byte arriving" {
+	head -c 100000 /dev/urandom >"$T/file"
+	dgrams rcv ::1 100000
+	run --separate-stderr sc -u -q .5 ::1 "$PORT" <"$T/file"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	MAX=65527 sent_whole rcv "$T/file"
+	[ "$(head -n 1 "$T/rcv.out")" = 65527 ]
+}
+
+@test "-u -l -e cat echoes a 65507-byte datagram sent right after another one: every byte comes back" {
+	printf 'hello\n' >"$T/small"
+	head -c 65507 /dev/urandom >"$T/big"
+	dgrams cli 127.0.0.1 65513 "$T/small" "$T/big"
+	bg sc "$SOCKCAT" -u -nvl 0 -w 3 -e cat
+	port=$(listen_port sc)
+	echo "$port" >"$T/cli.port.go"
+	bg_wait cli
+	[ "$BG_STATUS" -eq 0 ]
+	sent_whole cli "$T/small" "$T/big"
+}
+
+@test "-u -l -e cat over IPv6 echoes a 65527-byte datagram sent right after another one: every byte comes back" {
+	printf 'hello\n' >"$T/small"
+	head -c 65527 /dev/urandom >"$T/big"
+	dgrams cli ::1 65533 "$T/small" "$T/big"
+	bg sc "$SOCKCAT" -u -nvl -s ::1 -p 0 -w 3 -e cat
+	port=$(listen_port sc)
+	echo "$port" >"$T/cli.port.go"
+	bg_wait cli
+	[ "$BG_STATUS" -eq 0 ]
+	MAX=65527 sent_whole cli "$T/small" "$T/big"
+}
+
+# --- -u -l -k and -w ------------------------------------------------------------
+
+@test "-u -l -k -w with no datagram exits 1 saying no connection came within -w" {
+	run --separate-stderr sc -u -n -l -k -w 0.3 127.0.0.1 0 </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "" ]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 300\ ms$ ]]
+}
+
+@test "-u -l -k -w exits 0 when the wait runs out after a datagram was served" {
+	bg lst "$SOCKCAT" -u -n -v -l -k -w 1 127.0.0.1 0
+	port=$(listen_port lst)
+	python3 -c "$SEND_PY" 127.0.0.1 "$port" 4
+	bg_wait lst 5
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/lst.out")" = aaaa ]
+	! grep -q 'no connection' "$T/lst.err"
+}
+
+@test "a datagram the kernel finds too large (EMSGSIZE) goes as smaller ones: all of a 100000-byte file arrives" {
+	# A Unix datagram socket with a 4 KiB send buffer refuses a 100000-byte
+	# datagram with EMSGSIZE.
+	head -c 100000 /dev/urandom >"$T/file"
+	bg rcv "$SOCKCAT" -d -U -u -l "$T/sock"
+	wait_for 5 test -S "$T/sock"
+	run --separate-stderr sc -U -u -q .5 -O 4096 "$T/sock" <"$T/file"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	wait_for 5 size_ge "$T/rcv.out" 100000
+	cmp "$T/file" "$T/rcv.out"
+}

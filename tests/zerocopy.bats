@@ -210,3 +210,50 @@ receiver() {
 	run grep -q 'SO_RCVLOWAT' "$T/rcv.small.trace"
 	[ "$status" -ne 0 ]
 }
+
+# A server that reads 1 KiB of a request, answers 1034 bytes and closes, 20
+# times: closing with the request unread sends a reset, and the client's
+# next send fails.  Writes its port to $1.
+REPLY_CLOSE_PY='
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(20)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    c, _ = s.accept()
+    c.recv(1024)
+    c.sendall(b"R" * 1034)
+    c.close()
+'
+
+@test "a reply sent before the server resets is written out, 20 times of 20, when sending a file or a pipe fails" {
+	make_big "$T/big" 3
+	head -c 1034 /dev/zero | tr '\0' R > "$T/reply"
+	for how in file pipe copy; do
+		bg "srv$how" python3 -c "$REPLY_CLOSE_PY" "$T/srv$how.port" 20
+		PORT=$(peer_port "srv$how")
+		for i in $(seq 20); do
+			case $how in
+			file) run --separate-stderr sc 127.0.0.1 "$PORT" < "$T/big" ;;
+			pipe) run --separate-stderr timeout 10 bash -c \
+			    'cat "$1" | "$SOCKCAT" 127.0.0.1 "$2"' _ "$T/big" "$PORT" ;;
+			copy) run --separate-stderr sc --no-splice 127.0.0.1 "$PORT" < "$T/big" ;;
+			esac
+			[ "$output" = "$(cat "$T/reply")" ] || {
+				echo "$how, run $i: got ${#output} bytes of 1034: $stderr" >&2
+				return 1
+			}
+			# The reset: status 1 and one line saying so.
+			[ "$status" -eq 1 ]
+			[[ $stderr =~ ^sockcat:\ (write\ to|read\ from)\ 127\.0\.0\.1\ port\ $PORT:\ (Broken\ pipe|Connection\ reset\ by\ peer)$ ]] || {
+				echo "$how, run $i: stderr: $stderr" >&2
+				return 1
+			}
+		done
+		bg_wait "srv$how"
+		[ "$BG_STATUS" -eq 0 ]
+	done
+}
