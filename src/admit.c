@@ -137,6 +137,6 @@ void
 admit_dropped_note(const struct config *cfg, const struct admit_noted *noted)
 {
 	if (noted->dropped > 0)
-		log_note(cfg, 1, "dropped %llu datagrams from refused senders",
-		    noted->dropped);
+		log_note(cfg, 1, "dropped %llu datagram%s from refused "
+		    "senders", noted->dropped, noted->dropped == 1 ? "" : "s");
 }

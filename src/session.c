@@ -738,6 +738,8 @@ out:
 		close(l.spare);
 	/* Every exit path, signals included, gets here: remove the file. */
 	unix_remove(&l.unix_made);
+	/* -u -l: the senders refused before the lock, counted as in -k. */
+	admit_dropped_note(cfg, &l.noted);
 	/* -w bounds the wait for a client, never a session in progress. */
 	wait_workers(&l);
 	stop_workers(&l);

@@ -258,10 +258,12 @@ note_count() {
 	bg_wait lst
 	[ "$BG_STATUS" -eq 1 ]
 	[ ! -s "$T/lst.out" ]
-	[ "$(tail -n 1 "$T/lst.err")" = "sockcat: no connection on port $PORT within -w 3000 ms" ]
+	# The timeout, then the count of what was refused.
+	[ "$(tail -n 2 "$T/lst.err")" = "sockcat: no connection on port $PORT within -w 3000 ms
+sockcat: dropped 1 datagram from refused senders" ]
 }
 
-@test "a UDP listener that dropped a refused sender takes the next allowed one" {
+@test "a UDP listener that dropped a refused sender takes the next allowed one, and counts the refused datagram" {
 	start_listener lst -u -l -W 1 --deny 127.0.0.1
 	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
 	    --host 127.0.0.1 --port "$PORT" --data 'dropped\n'
@@ -274,6 +276,8 @@ note_count() {
 	[ "$BG_STATUS" -eq 0 ]
 	[ "$(<"$T/lst.out")" = kept ]
 	grep -qxF "connect to [::1] from (UNKNOWN) [::1] $(<"$T/snd.port")" "$T/lst.err"
+	# Counted at the end, as -u -l -k counts them.
+	grep -qxF "sockcat: dropped 1 datagram from refused senders" "$T/lst.err"
 }
 
 # udp_from SRC TEXT [COUNT]: COUNT (default 1) datagrams of TEXT from a
