@@ -170,3 +170,43 @@ addr_is_any(const struct sockaddr *sa)
 		    (const void *)sa)->sin6_addr);
 	return false;
 }
+
+bool
+addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4, *b4;
+	const struct sockaddr_in6 *a6, *b6;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)(const void *)a;
+		b4 = (const struct sockaddr_in *)(const void *)b;
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)(const void *)a;
+		b6 = (const struct sockaddr_in6 *)(const void *)b;
+		return a6->sin6_port == b6->sin6_port &&
+		    a6->sin6_scope_id == b6->sin6_scope_id &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+size_t
+addr_udp_max(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6;
+
+	if (ss->ss_family == AF_INET)
+		return ADDR_UDP4_MAX;
+	if (ss->ss_family != AF_INET6)
+		return 0;
+	/* An IPv4 peer of a dual-stack socket gets IPv4 datagrams. */
+	sin6 = (const struct sockaddr_in6 *)(const void *)ss;
+	return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? ADDR_UDP4_MAX :
+	    ADDR_UDP6_MAX;
+}

@@ -46,4 +46,22 @@ const char *addr_service(int port, bool udp);
 /* True if sa is an unspecified (wildcard) address. */
 bool	addr_is_any(const struct sockaddr *sa);
 
+/*
+ * True if a and b are the same datagram source: family, address, port
+ * and IPv6 scope.  False for any family but AF_INET and AF_INET6.
+ */
+bool	addr_same(const struct sockaddr_storage *a,
+	    const struct sockaddr_storage *b);
+
+/* UDP payload limits: 65535 less the IP and UDP headers. */
+#define ADDR_UDP4_MAX	65507
+#define ADDR_UDP6_MAX	65527	/* without jumbograms */
+
+/*
+ * The largest UDP payload a datagram to ss can carry: ADDR_UDP4_MAX for
+ * IPv4, also IPv4-mapped on a dual-stack socket, ADDR_UDP6_MAX for IPv6;
+ * 0 for a family without such a limit (Unix datagrams).
+ */
+size_t	addr_udp_max(const struct sockaddr_storage *ss);
+
 #endif

@@ -1,11 +1,9 @@
 /* admit.c -- who a listener serves: --allow/--deny, --max-conns, EMFILE. */
 
 #include <sys/socket.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "acl.h"
 #include "addr.h"
@@ -81,33 +79,6 @@ admit_shed(const struct config *cfg, int lfd, int *spare, int errnum)
 	return true;
 }
 
-/* The same source: family, address, port (and IPv6 scope). */
-static bool
-same_source(const struct sockaddr_storage *peer,
-    const struct sockaddr_storage *from)
-{
-	const struct sockaddr_in *a4, *b4;
-	const struct sockaddr_in6 *a6, *b6;
-
-	if (peer->ss_family != from->ss_family)
-		return false;
-	if (peer->ss_family == AF_INET) {
-		a4 = (const struct sockaddr_in *)(const void *)peer;
-		b4 = (const struct sockaddr_in *)(const void *)from;
-		return a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	}
-	if (peer->ss_family == AF_INET6) {
-		a6 = (const struct sockaddr_in6 *)(const void *)peer;
-		b6 = (const struct sockaddr_in6 *)(const void *)from;
-		return a6->sin6_port == b6->sin6_port &&
-		    a6->sin6_scope_id == b6->sin6_scope_id &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0;
-	}
-	return false;
-}
-
 enum admit_result
 admit_datagram(const struct config *cfg, struct admit_noted *noted,
     const struct sockaddr_storage *from, socklen_t len,
@@ -117,13 +88,13 @@ admit_datagram(const struct config *cfg, struct admit_noted *noted,
 	size_t i;
 
 	r = admit_decide(cfg, (const struct sockaddr *)from, active);
-	if (r == ADMIT_OK && locked != NULL && !same_source(locked, from))
+	if (r == ADMIT_OK && locked != NULL && !addr_same(locked, from))
 		r = ADMIT_OTHER;
 	if (r == ADMIT_OK)
 		return r;
 	noted->dropped++;
 	for (i = 0; i < noted->count; i++)
-		if (same_source(&noted->addr[i], from))
+		if (addr_same(&noted->addr[i], from))
 			return r;
 	/* Past the limit, a flood of new ports stays quiet but counted. */
 	if (noted->count == ADMIT_NOTED_MAX)

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acl.h"
 #include "addr.h"
 #include "admit.h"
 #include "broker.h"

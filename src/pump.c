@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "admit.h"
 #include "clock.h"
 #include "fdflags.h"
@@ -41,13 +41,6 @@
 
 /* Room for telnet refusals; -t reads are capped to fit it. */
 #define CTL_SIZE	4096
-
-/*
- * The largest UDP payloads: 65,535 less the IP and UDP headers (IPv6's
- * header is not counted in its length field).
- */
-#define UDP4_MAX	65507
-#define UDP6_MAX	65527
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL	0	/* SIGPIPE is ignored anyway */
@@ -257,19 +250,13 @@ expand_crlf(unsigned char *data, size_t n, bool *cr_before)
 	return n + lf;
 }
 
-/* UDP: the largest payload an address family's datagram carries. */
+/* UDP: the largest payload a datagram to ss carries. */
 static size_t
 family_max(const struct sockaddr_storage *ss)
 {
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	size_t max = addr_udp_max(ss);
 
-	if (ss->ss_family == AF_INET)
-		return UDP4_MAX;
-	/* An IPv4 peer of a dual-stack socket gets IPv4 datagrams. */
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? UDP4_MAX :
-		    UDP6_MAX;
-	return BUF_SIZE;	/* Unix datagrams: as large as a read */
+	return max != 0 ? max : BUF_SIZE;	/* Unix: as large as a read */
 }
 
 /*
@@ -446,7 +433,7 @@ note_sender(struct pump *p, const struct sockaddr_storage *from,
 	p->peer = *from;
 	p->peerlen = len;
 	for (i = 0; i < p->nseen; i++)
-		if (memcmp(&p->seen[i], from, len) == 0)
+		if (addr_same(&p->seen[i], from))
 			return;
 	if (p->seen == NULL &&
 	    (p->seen = calloc(SEEN_MAX, sizeof(*p->seen))) == NULL)

@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -14,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acl.h"
 #include "addr.h"
 #include "admit.h"
 #include "clock.h"
@@ -25,8 +23,6 @@
 #include "udppeers.h"
 
 #define DGRAM_MAX	65536		/* receive buffer: any datagram whole */
-#define OUT_MAX_V4	65507		/* largest UDP payload over IPv4 */
-#define OUT_MAX_V6	65527		/* and over IPv6, without jumbograms */
 #define QUEUE_MAX	(1024 * 1024)	/* bytes waiting for one program */
 #define QUEUE_MIN	65536
 #define RECV_BATCH	64		/* per wakeup: the programs get turns */
@@ -100,45 +96,6 @@ peer_name(const struct sockaddr_storage *ss, socklen_t len, char *out,
 	snprintf(out, outlen, "%s port %d", text, port);
 }
 
-/* The same source: family, address, port (and IPv6 scope). */
-static bool
-same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in *a4, *b4;
-	const struct sockaddr_in6 *a6, *b6;
-
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		a4 = (const struct sockaddr_in *)(const void *)a;
-		b4 = (const struct sockaddr_in *)(const void *)b;
-		return a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		a6 = (const struct sockaddr_in6 *)(const void *)a;
-		b6 = (const struct sockaddr_in6 *)(const void *)b;
-		return a6->sin6_port == b6->sin6_port &&
-		    a6->sin6_scope_id == b6->sin6_scope_id &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0;
-	}
-	return false;
-}
-
-/* The largest datagram the peer's family can carry. */
-static size_t
-out_max(const struct peer *p)
-{
-	const struct sockaddr_in6 *sin6;
-
-	if (p->addr.ss_family != AF_INET6)
-		return OUT_MAX_V4;
-	sin6 = (const struct sockaddr_in6 *)(const void *)&p->addr;
-	return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? OUT_MAX_V4 :
-	    OUT_MAX_V6;
-}
-
 /* The live peer, not one being ended, that sent from ss; or NULL. */
 static struct peer *
 find_peer(struct server *s, const struct sockaddr_storage *ss)
@@ -146,7 +103,7 @@ find_peer(struct server *s, const struct sockaddr_storage *ss)
 	size_t i;
 
 	for (i = 0; i < s->npeers; i++)
-		if (!s->peers[i].closing && same_source(&s->peers[i].addr, ss))
+		if (!s->peers[i].closing && addr_same(&s->peers[i].addr, ss))
 			return &s->peers[i];
 	return NULL;
 }
@@ -356,7 +313,7 @@ read_child(struct server *s, struct peer *p)
 	ssize_t n;
 
 	do
-		n = read(p->from_child, s->buf, out_max(p));
+		n = read(p->from_child, s->buf, addr_udp_max(&p->addr));
 	while (n == -1 && errno == EINTR);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;

@@ -328,8 +328,10 @@ recv_q_ge() {
 	run ! grep -F "from (UNKNOWN) [127.0.0.1]" "$T/lst.err"
 }
 
-@test "-u -l drops denied datagrams queued behind its first sender's, and says how many" {
-	start_listener lst -u -l -d -w 2 --deny 127.0.0.2
+# queue_behind_first: with listener job lst stopped, one datagram from
+# 127.0.0.1 and then three from 127.0.0.2 wait in its queue; then it goes
+# on and ends by -w.  Its one-shot session must print only "first".
+queue_behind_first() {
 	local pid q1
 	pid=$(bg_cmd_pid lst)
 	kill -STOP "$pid"
@@ -343,6 +345,11 @@ recv_q_ge() {
 	bg_wait lst
 	[ "$BG_STATUS" -eq 0 ]
 	[ "$(<"$T/lst.out")" = first ]
+}
+
+@test "-u -l drops denied datagrams queued behind its first sender's, and says how many" {
+	start_listener lst -u -l -d -w 2 --deny 127.0.0.2
+	queue_behind_first
 	grep -qxF "$(refused_note 127.0.0.2 "$(<"$T/from.port")")" "$T/lst.err"
 	[ "$(note_count lst)" -eq 1 ]
 	grep -qxF "sockcat: dropped 3 datagrams from refused senders" "$T/lst.err"
@@ -350,18 +357,7 @@ recv_q_ge() {
 
 @test "-u -l drops another sender's datagrams queued behind its first sender's, also on the read/write path" {
 	start_listener lst -u -l -d -w 2 --no-splice
-	local pid q1
-	pid=$(bg_cmd_pid lst)
-	kill -STOP "$pid"
-	udp_from 127.0.0.1 'first'
-	wait_for 5 recv_q_ge 1
-	q1=$(recv_q)
-	udp_from 127.0.0.2 'other' 3
-	wait_for 5 recv_q_ge $((4 * q1))
-	kill -CONT "$pid"
-	bg_wait lst
-	[ "$BG_STATUS" -eq 0 ]
-	[ "$(<"$T/lst.out")" = first ]
+	queue_behind_first
 	grep -qxF "sockcat: refused datagram from 127.0.0.2 port $(<"$T/from.port"): not the peer of this session" "$T/lst.err"
 	grep -qxF "sockcat: dropped 3 datagrams from refused senders" "$T/lst.err"
 }

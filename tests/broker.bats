@@ -532,8 +532,10 @@ start_piped_broker() {
 	join b
 	local i
 	# 3 s of a line every 0.25 s: b sends, a receives, neither is idle.
+	# Each line is seen at a before the pause, which only paces the 3 s.
 	for i in {1..12}; do
 		pipe_write b "line $i"$'\n'
+		wait_for 5 file_has "$T/a.out" "line $i"
 		sleep 0.25
 	done
 	wait_for 10 file_has "$T/a.out" 'line 12'

@@ -179,6 +179,8 @@ sys.exit(0 if n >= int(sys.argv[2]) else 1)' "$1" "$2"
 	cat >"$T/dns.sh" <<'EOF'
 set -e
 T=$1
+# wait_for, to poll for the server's marks against a deadline.
+. "$2/common.bash"
 ip link set lo up
 printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' >"$T/resolv.conf"
 mount --bind "$T/resolv.conf" /etc/resolv.conf
@@ -194,11 +196,10 @@ while True:
     s.recvfrom(4096)
 ' "$T/dns.ready" "$T/dns.asked" &
 srv=$!
-for _ in $(seq 250); do [ -e "$T/dns.ready" ] && break; sleep 0.02; done
+wait_for 5 test -e "$T/dns.ready"
 "$SOCKCAT" sigtest.example 80 &
 pid=$!
-for _ in $(seq 250); do [ -e "$T/dns.asked" ] && break; sleep 0.02; done
-if [ ! -e "$T/dns.asked" ]; then
+if ! wait_for 5 test -e "$T/dns.asked"; then
 	echo "no query reached the DNS server"
 	kill "$pid" "$srv"
 	exit 0
@@ -212,7 +213,7 @@ echo "status $st"
 echo "ms $(((${end//[!0-9]/} - ${start//[!0-9]/}) / 1000))"
 kill "$srv"
 EOF
-	run --separate-stderr timeout 30 unshare -rmn bash "$T/dns.sh" "$T"
+	run --separate-stderr timeout 30 unshare -rmn bash "$T/dns.sh" "$T" "$_helpers_dir"
 	echo "$output"
 	[ "$output" != "no query reached the DNS server" ] ||
 	    skip "name lookups here do not ask the server in /etc/resolv.conf"
