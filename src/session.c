@@ -77,24 +77,13 @@ peer_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
 }
 
 /*
- * Reads and drops whatever has already arrived, then closes fd.  Closing
- * a TCP socket with unread data sends a reset, and a reset can destroy
- * data the peer has received but not yet read (ours, after --send-only
- * or -q): drain first, and the close is an orderly FIN.  Nothing owed to
- * stdout is lost here: the pump writes out all that came before its
- * session ended, a failed send included; what is left came after -q, -w,
- * -W or a signal ended it, or is --send-only's to drop.
+ * How long a closing session waits without progress for the peer to take
+ * the rest of what we sent (see sock_close_after_send).  Nothing owed to
+ * stdout is lost at the close: the pump writes out all that came before
+ * its session ended, a failed send included; what is left came after -q,
+ * -w, -W or a signal ended it, or is --send-only's to drop.
  */
-static void
-drain_and_close(int fd)
-{
-	unsigned char scrap[4096];
-	int rounds = 256;	/* at most 1 MiB: never hang here */
-
-	while (rounds-- > 0 && recv(fd, scrap, sizeof(scrap), MSG_DONTWAIT) > 0)
-		;
-	close(fd);
-}
+#define CLOSE_GRACE_MS	2000
 
 /* How a session ended, for --json's "close" event, by enum pump_result. */
 static const char *const end_names[] = {
@@ -416,7 +405,7 @@ run_connect(const struct config *cfg)
 	fd = open_connection(cfg, &made, peer, sizeof(peer), &status);
 	if (fd != -1) {
 		status = serve(cfg, fd, peer, true, &log);
-		drain_and_close(fd);
+		sock_close_after_send(fd, CLOSE_GRACE_MS);
 	}
 	unix_remove(&made);
 	if (log_failed(cfg, &log) && status == 0)
@@ -577,6 +566,7 @@ spawn_worker(struct listener *l, int fd, const char *peer)
 {
 	const struct config *cfg = l->cfg;
 	pid_t pid, listener = getpid();
+	int status;
 
 	if ((pid = fork()) == -1) {
 		log_error(cfg, "serve %s: fork: %s", peer, strerror(errno));
@@ -590,7 +580,9 @@ spawn_worker(struct listener *l, int fd, const char *peer)
 			close(l->spare);
 		if (follow_listener(listener) == -1)
 			_exit(EXIT_NET);
-		_exit(serve(cfg, fd, peer, false, &l->log));
+		status = serve(cfg, fd, peer, false, &l->log);
+		sock_close_after_send(fd, CLOSE_GRACE_MS);
+		_exit(status);
 	}
 	l->workers[l->nworkers++] = pid;
 	l->served++;
@@ -625,7 +617,7 @@ accept_loop(struct listener *l)
 		l->status = serve(cfg, fd, peer, !cfg->keep_open, &l->log);
 		l->served++;
 		if (fd != l->lfd)
-			drain_and_close(fd);
+			sock_close_after_send(fd, CLOSE_GRACE_MS);
 		if (!cfg->keep_open || sig_pending() != 0)
 			break;
 	}

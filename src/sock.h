@@ -39,6 +39,16 @@ int	sock_prepare(const struct config *cfg, int family, int socktype,
 void	sock_close_keep_errno(int fd);
 
 /*
+ * Ends a session's stream socket without losing what was sent: sends the
+ * FIN behind the queued data, then reads and discards until the peer has
+ * taken all of it (or closed), so unread input never turns the close into
+ * a reset that throws our unsent data away.  Gives up after grace_ms
+ * without progress, or at once when a terminating signal arrives.
+ * Closes fd in every case; other socket types are just closed.
+ */
+void	sock_close_after_send(int fd, long grace_ms);
+
+/*
  * Connects to ai with cfg's socket options and source address/port,
  * waiting at most cfg->wait_ms.
  */
