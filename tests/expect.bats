@@ -216,7 +216,7 @@ at_least() {
 		# shellcheck disable=SC2086  # the words are the options
 		run --separate-stderr sc --expect x $args
 		[ "$status" -eq 2 ]
-		[[ $stderr == *"--expect"* ]]
+		[[ $stderr == *"option --expect matches one session"* ]]
 	done
 }
 
