@@ -220,8 +220,9 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	/* A fresh matcher per session: each --retry attempt must match. */
 	if (cfg->expect != NULL) {
 		if (expect_init(&match, cfg->expect, err, sizeof(err)) == -1) {
+			status = errno == EINVAL ? EXIT_USAGE : EXIT_NET;
 			log_error(cfg, "--expect \"%s\": %s", cfg->expect, err);
-			return errno == EINVAL ? EXIT_USAGE : EXIT_NET;
+			return status;
 		}
 		ends.expect = &match;
 	}
@@ -568,11 +569,12 @@ run_connect(const struct config *cfg)
 		return EXIT_NET;
 	}
 	if (replay_start(cfg, &rp, err, sizeof(err)) == -1) {
+		status = errno == EFBIG ? EXIT_USAGE : EXIT_NET;
 		if (sig_pending() == 0)
 			log_error(cfg, "%s", err);
 		free(rp.data);
 		tlog_close(&log);
-		return errno == EFBIG ? EXIT_USAGE : EXIT_NET;
+		return status;
 	}
 	for (;;) {
 		if (replay_rewind(&rp, err, sizeof(err)) == -1) {

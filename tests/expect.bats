@@ -250,6 +250,13 @@ at_least() {
 	[ "$(served srv)" -eq 3 ]
 }
 
+@test "--retry with more than 64 KiB of piped stdin to send again is a usage error" {
+	run --separate-stderr sc --retry 1s --expect x 127.0.0.1 9 \
+	    < <(head -c 70000 /dev/zero)
+	[ "$status" -eq 2 ]
+	[[ $stderr == "sockcat: stdin holds more than 64 KiB: "* ]]
+}
+
 @test "--retry whose every attempt connects but never matches ends with exit 3" {
 	server srv --close 'NOPE\n'
 	SC_TIMEOUT=8 run --separate-stderr sc -d --retry 1s \
