@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "expect.h"
 #include "parse.h"
 
 /* sun_path's size: 108 on Linux, 104 on the BSDs. */
@@ -41,6 +42,7 @@ enum long_only {
 	OPT_TTY,
 	OPT_PROGRESS,
 	OPT_JSON,
+	OPT_EXPECT,
 };
 
 static const char short_opts[] =
@@ -105,6 +107,7 @@ static const struct option long_opts[] = {
 	{ "tty",		no_argument,		NULL, OPT_TTY },
 	{ "progress",		optional_argument,	NULL, OPT_PROGRESS },
 	{ "json",		no_argument,		NULL, OPT_JSON },
+	{ "expect",		required_argument,	NULL, OPT_EXPECT },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -199,6 +202,8 @@ static const char *const options_text[] = {
 	"      --chat              --broker with <userN> prefixes\n",
 	"      --delay SECS        same as -i (ncat's name)\n",
 	"      --deny LIST         refuse clients in LIST (addresses, CIDR)\n",
+	"      --expect REGEX      exit 0 once what is received matches REGEX (ERE,\n",
+	"                          line by line), 3 if the session ends unmatched\n",
 	"      --denyfile FILE     refuse clients listed in FILE\n",
 	"      --idle-timeout SECS end the session after SECS without traffic (not\n",
 	"                          connect); -u -l -k -e/-c: each peer's program\n",
@@ -220,7 +225,8 @@ static const char *const options_text[] = {
 	"      --version           show the version and exit\n",
 	"\n",
 	"Times take ms, s, m or h (-w 500ms); a bare number is seconds.\n",
-	"Exit status: 0 session completed, 1 network failure, 2 usage error.\n",
+	"Exit status: 0 session completed, 1 network failure, 2 usage error,\n",
+	"3 no match for --expect.\n",
 	NULL,
 };
 
@@ -328,6 +334,22 @@ positive_time(const char *s, const char *opt, bool allow_zero, long *ms,
 		    opt);
 		return -1;
 	}
+	return 0;
+}
+
+/* --expect: a pattern that does not compile is a usage error. */
+static int
+check_expect(const char *pattern, char *err, size_t errlen)
+{
+	struct expect e;
+	char why[256];
+
+	if (expect_init(&e, pattern, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "invalid regular expression \"%s\" for "
+		    "--expect: %s", pattern, why);
+		return -1;
+	}
+	expect_free(&e);
 	return 0;
 }
 
@@ -551,6 +573,11 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			break;
 		case OPT_JSON:
 			cfg->json = true;
+			break;
+		case OPT_EXPECT:
+			if (check_expect(optarg, err, errlen) == -1)
+				return -1;
+			cfg->expect = optarg;
 			break;
 		case OPT_NO_SHUTDOWN:
 			cfg->no_shutdown_flag = true;
@@ -898,6 +925,11 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		{ cfg->json && cfg->progress == PROGRESS_ALWAYS,
 		    "options --json and --progress=always conflict: both "
 		    "write to stderr" },
+		{ cfg->expect != NULL && (cfg->keep_open || exec ||
+		    cfg->broker || cfg->send_only || cfg->scan),
+		    "option --expect matches one session's received data: it "
+		    "does not combine with -k, -e, -c, -z, --broker, --chat "
+		    "or --send-only" },
 		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
 		    "option -s with -U needs -u: it names the local datagram "
 		    "socket" },

@@ -13,6 +13,7 @@
 /* Exit statuses of CLI.md. */
 #define EXIT_NET	1	/* network failure */
 #define EXIT_USAGE	2	/* unknown option, bad value, conflict */
+#define EXIT_NOMATCH	3	/* --expect: the session ended unmatched */
 
 /* "No limit" for every time and count below. */
 #define NO_LIMIT	(-1L)
@@ -81,6 +82,7 @@ struct config {
 	bool		 tty;		/* --tty: raw local terminal */
 	int		 progress;	/* --progress: PROGRESS_* */
 	bool		 json;		/* --json: events as JSON lines */
+	const char	*expect;	/* --expect: ERE the peer must send */
 
 	/* Socket options; -1 leaves the system default. */
 	bool		 broadcast;	/* -b */

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "admit.h"
 #include "clock.h"
+#include "expect.h"
 #include "fdflags.h"
 #include "log.h"
 #include "pump.h"
@@ -135,6 +136,7 @@ struct pump {
 	bool	net_failed;	/* socket error: err says it; flush stdout */
 	bool	stdin_failed;	/* read error on stdin: err says it */
 	bool	program_exited;	/* -e/-c: ends->program has exited */
+	bool	matched;	/* --expect matched: receive no more */
 	int	send_errno;	/* sending failed: the session's error */
 	size_t	dgram_cap;	/* UDP: lowered after EMSGSIZE */
 	unsigned long	packets;
@@ -481,6 +483,9 @@ read_net(struct pump *p)
 	}
 	if (n == 0 && !p->cfg->udp) {
 		p->net_in_open = false;
+		/* The last line is whole now: its $ may match. */
+		p->matched = p->ends->expect != NULL &&
+		    expect_eof(p->ends->expect);
 		return PUMP_DONE;
 	}
 	p->stats->rcvd += (unsigned long long)n;
@@ -490,6 +495,12 @@ read_net(struct pump *p)
 		    p->ctl.data, &replylen);
 		/* After our FIN, refusals can no longer be sent. */
 		p->ctl.len = p->write_shut ? 0 : replylen;
+	}
+	/* --expect sees what stdout gets; once it matches, read no more. */
+	if (p->ends->expect != NULL &&
+	    expect_feed(p->ends->expect, buf_tail(b), (size_t)n)) {
+		p->matched = true;
+		p->net_in_open = false;
 	}
 	/*
 	 * --send-only, or nobody reads any more: what arrives is logged and
@@ -618,6 +629,7 @@ choose_lanes(struct pump *p)
 	p->up.pipe_rd = p->up.pipe_wr = -1;
 	p->down.pipe_rd = p->down.pipe_wr = -1;
 	if (p->cfg->udp && !p->cfg->no_splice && e->log == NULL &&
+	    e->expect == NULL &&
 	    p->cfg->recv_limit == NO_LIMIT && !p->cfg->send_only &&
 	    !e->udp_server) {
 		if ((p->dg = calloc(1, sizeof(*p->dg))) != NULL &&
@@ -636,7 +648,9 @@ choose_lanes(struct pump *p)
 			p->up.mode = LANE_DIRECT;
 		}
 	}
-	if (p->cfg->send_only || fstat(e->out_fd, &st) == -1)
+	/* --expect must see what arrives: only sending stays zero-copy. */
+	if (p->cfg->send_only || e->expect != NULL ||
+	    fstat(e->out_fd, &st) == -1)
 		return;
 	if (S_ISFIFO(st.st_mode)) {
 		p->down.cap = zc_grow_pipe(e->out_fd);
@@ -936,6 +950,10 @@ session_over(struct pump *p, enum pump_result *why)
 {
 	long long now;
 
+	if (p->matched && out_pending(p) == 0) {
+		*why = PUMP_MATCHED;
+		return true;
+	}
 	if (p->net_failed && !p->net_in_open && out_pending(p) == 0) {
 		*why = PUMP_NET_ERROR;
 		return true;

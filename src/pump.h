@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "tlog.h"
 
+struct expect;
+
 /* The descriptors of one session. */
 struct pump_ends {
 	int	in_fd;		/* stdin, or -1 with -d */
@@ -29,6 +31,8 @@ struct pump_ends {
 				   queued before: they are dropped */
 	pid_t	program;	/* -e/-c: in_fd and out_fd are its pipes;
 				   its exit ends the session.  Else -1 */
+	struct expect *expect;	/* --expect: fed what is received; its
+				   match ends the session.  Else NULL */
 };
 
 /* What a session moved, for -vv and messages. */
@@ -49,6 +53,7 @@ enum pump_result {
 	PUMP_NET_ERROR,		/* the socket failed: err says how */
 	PUMP_LOCAL_ERROR,	/* stdin/stdout failed: err says how */
 	PUMP_SIGNAL,		/* SIGINT/SIGTERM/SIGHUP: see sig_pending() */
+	PUMP_MATCHED,		/* --expect matched, and all before it went */
 };
 
 /*

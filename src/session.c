@@ -1,6 +1,7 @@
 /* session.c -- connect mode and listen mode, from socket to exit status. */
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -21,6 +22,7 @@
 #include "broker.h"
 #include "clock.h"
 #include "exec.h"
+#include "expect.h"
 #include "log.h"
 #include "proxy.h"
 #include "pump.h"
@@ -88,7 +90,7 @@ peer_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
 /* How a session ended, for --json's "close" event, by enum pump_result. */
 static const char *const end_names[] = {
 	"done", "idle", "quit", "limit", "network error", "local error",
-	"signal",
+	"signal", "matched",
 };
 
 /* The -v and -vv lines and the status that go with a pump result. */
@@ -120,6 +122,16 @@ report(const struct config *cfg, enum pump_result r,
 	case PUMP_SIGNAL:
 		status = EXIT_NET;
 		break;
+	case PUMP_MATCHED:
+		log_note(cfg, 1, "--expect matched after %llu bytes received",
+		    stats->rcvd);
+		break;
+	}
+	/* --expect: a session that ended well, but unmatched, did not. */
+	if (cfg->expect != NULL && r != PUMP_MATCHED && status == 0) {
+		log_note(cfg, 1, "--expect: no match in %llu bytes received",
+		    stats->rcvd);
+		status = EXIT_NOMATCH;
 	}
 	/*
 	 * CLI.md rule 3: say what the peer never got.  With splice/sendfile
@@ -182,6 +194,7 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
     struct tlog *log)
 {
 	struct exec_child child;
+	struct expect match;
 	struct pump_ends ends;
 	struct pump_stats stats;
 	enum pump_result r;
@@ -192,6 +205,16 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	ends.net_fd = fd;
 	ends.peer = peer;
 	ends.log = tlog_active(log) ? log : NULL;
+	ends.expect = NULL;
+	/* A fresh matcher per session: each --retry attempt must match. */
+	if (cfg->expect != NULL) {
+		if (expect_init(&match, cfg->expect, err, sizeof(err)) == -1) {
+			status = errno == EINVAL ? EXIT_USAGE : EXIT_NET;
+			log_error(cfg, "--expect \"%s\": %s", cfg->expect, err);
+			return status;
+		}
+		ends.expect = &match;
+	}
 	if (has_exec(cfg)) {
 		if (exec_start(cfg, fd, &child, err, sizeof(err)) == -1) {
 			log_error(cfg, "%s", err);
@@ -224,6 +247,8 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	    !cfg->unix_socket;
 	started = clock_ms();
 	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
+	if (ends.expect != NULL)
+		expect_free(ends.expect);
 	if (ends.udp_server && r == PUMP_IDLE && !stats.heard)
 		status = no_datagram(cfg, fd);
 	else
@@ -334,15 +359,13 @@ pause_ms(long ms)
 
 /*
  * Opens the connection cfg asks for: Unix, through a proxy, or direct,
- * with --retry's attempts.  Returns the socket, or -1 with *status set
- * and the failure reported.
+ * with --retry's attempts until deadline (-1: one attempt).  Returns the
+ * socket, or -1 with *status set and the failure reported.
  */
 static int
 open_connection(const struct config *cfg, struct unix_file *made, char *peer,
-    size_t peerlen, int *status)
+    size_t peerlen, long long deadline, int *status)
 {
-	long long deadline = cfg->retry_ms == NO_LIMIT ? -1 :
-	    clock_ms() + cfg->retry_ms;
 	char err[ERRLEN];
 	bool last, retryable;
 	int fd, attempts = 0;
@@ -388,13 +411,145 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 	return fd;
 }
 
+/* Most of a piped stdin that --expect --retry keeps to send again. */
+#define REPLAY_MAX	(64 * 1024)
+
+/*
+ * --expect with --retry: each attempt sends the same request, so stdin
+ * must give it again.  A file is read again from where it started; a
+ * pipe or socket is read to its end first, and each attempt gets a copy
+ * through a socket pair put on descriptor 0.  A terminal is just read.
+ */
+struct replay {
+	bool		 file;		/* stdin a regular file: seek back */
+	off_t		 start;		/* ... to here */
+	unsigned char	*data;		/* else what stdin held, or NULL */
+	size_t		 len;
+};
+
+/*
+ * Reads stdin to its end into rp->data.  Returns 0, or -1 with err
+ * filled (errno EFBIG: more than REPLAY_MAX).  A signal ends the wait.
+ */
+static int
+replay_read(struct replay *rp, char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	ssize_t n;
+
+	if ((rp->data = malloc(REPLAY_MAX + 1)) == NULL)
+		goto fail;
+	for (;;) {
+		n = read(STDIN_FILENO, rp->data + rp->len,
+		    REPLAY_MAX + 1 - rp->len);
+		if (n == 0)
+			return 0;
+		if (n > 0 && (rp->len += (size_t)n) > REPLAY_MAX) {
+			snprintf(err, errlen, "stdin holds more than %d KiB: "
+			    "--expect with --retry keeps at most that, to send "
+			    "it on each attempt", REPLAY_MAX / 1024);
+			errno = EFBIG;
+			return -1;
+		}
+		if (n > 0)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			(void)sig_poll(&pfd, 1, -1);
+		else if (errno != EINTR)
+			goto fail;
+		if (sig_pending() != 0)
+			goto fail;
+	}
+fail:
+	snprintf(err, errlen, "read stdin for --retry: %s", strerror(errno));
+	return -1;
+}
+
+/* Before the first attempt: what must be kept.  Returns 0 or -1 (err). */
+static int
+replay_start(const struct config *cfg, struct replay *rp, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	memset(rp, 0, sizeof(*rp));
+	if (cfg->expect == NULL || cfg->retry_ms == NO_LIMIT ||
+	    !cfg->read_stdin || isatty(STDIN_FILENO) ||
+	    fstat(STDIN_FILENO, &st) == -1)
+		return 0;
+	if (S_ISREG(st.st_mode) &&
+	    (rp->start = lseek(STDIN_FILENO, 0, SEEK_CUR)) != -1) {
+		rp->file = true;
+		return 0;
+	}
+	return replay_read(rp, err, errlen);
+}
+
+/* Before each attempt: stdin gives the request from its start again. */
+static int
+replay_rewind(struct replay *rp, char *err, size_t errlen)
+{
+	int sv[2], size = 2 * REPLAY_MAX;
+	size_t off = 0;
+	ssize_t n;
+
+	if (rp->file) {
+		if (lseek(STDIN_FILENO, rp->start, SEEK_SET) == -1)
+			goto fail;
+		return 0;
+	}
+	if (rp->data == NULL)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		goto fail;
+	/* All of it must fit at once: nobody reads it until the pump. */
+	(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	while (off < rp->len) {
+		n = send(sv[1], rp->data + off, rp->len - off, MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			int saved = errno;
+
+			close(sv[0]);
+			close(sv[1]);
+			errno = saved;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	close(sv[1]);
+	if (dup2(sv[0], STDIN_FILENO) == -1) {
+		int saved = errno;
+
+		close(sv[0]);
+		errno = saved;
+		goto fail;
+	}
+	close(sv[0]);
+	return 0;
+fail:
+	snprintf(err, errlen, "give stdin again for --retry: %s",
+	    strerror(errno));
+	return -1;
+}
+
+/*
+ * Connects and serves.  --expect with --retry: an attempt that connects
+ * but does not match is a failed one too, and the next is tried until
+ * the deadline; the last attempt's status stands.
+ */
 int
 run_connect(const struct config *cfg)
 {
 	struct unix_file made;
+	struct replay rp;
 	struct tlog log;
 	char err[ERRLEN], peer[PEERLEN];
 	int fd, status = EXIT_NET;
+	long long deadline = cfg->retry_ms == NO_LIMIT ? -1 :
+	    clock_ms() + cfg->retry_ms;
+	bool again = cfg->expect != NULL && deadline >= 0;
 
 	memset(&made, 0, sizeof(made));
 	if (tlog_open(&log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
@@ -402,11 +557,35 @@ run_connect(const struct config *cfg)
 		log_error(cfg, "%s", err);
 		return EXIT_NET;
 	}
-	fd = open_connection(cfg, &made, peer, sizeof(peer), &status);
-	if (fd != -1) {
-		status = serve(cfg, fd, peer, true, &log);
-		sock_close_after_send(fd, CLOSE_GRACE_MS);
+	if (replay_start(cfg, &rp, err, sizeof(err)) == -1) {
+		status = errno == EFBIG ? EXIT_USAGE : EXIT_NET;
+		if (sig_pending() == 0)
+			log_error(cfg, "%s", err);
+		free(rp.data);
+		tlog_close(&log);
+		return status;
 	}
+	for (;;) {
+		if (replay_rewind(&rp, err, sizeof(err)) == -1) {
+			log_error(cfg, "%s", err);
+			status = EXIT_NET;
+			break;
+		}
+		fd = open_connection(cfg, &made, peer, sizeof(peer), deadline,
+		    &status);
+		if (fd == -1)
+			break;
+		/* stdout stays open for the output of the next attempts. */
+		status = serve(cfg, fd, peer, !again, &log);
+		sock_close_after_send(fd, CLOSE_GRACE_MS);
+		if (!again || status != EXIT_NOMATCH || sig_pending() != 0 ||
+		    clock_ms() + cfg->retry_interval_ms >= deadline)
+			break;
+		log_note(cfg, 2, "--expect: no match; trying again (--retry)");
+		unix_remove(&made);
+		pause_ms(cfg->retry_interval_ms);
+	}
+	free(rp.data);
 	unix_remove(&made);
 	if (log_failed(cfg, &log) && status == 0)
 		status = EXIT_NET;

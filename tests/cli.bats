@@ -54,7 +54,7 @@ accept_timeout_ok() {
 	[[ ${lines[0]} == "usage: sockcat "* ]]
 	[[ $output == *"sockcat -l [options] [address] port"* ]]
 	[[ $output == *"-w, --wait SECS"* ]]
-	[[ $output == *"Exit status: 0 session completed, 1 network failure, 2 usage error."* ]]
+	[[ $output == *"Exit status: 0 session completed, 1 network failure, 2 usage error,"$'\n'"3 no match for --expect."* ]]
 }
 
 @test "--help prints the same text as -h" {
