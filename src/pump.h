@@ -49,6 +49,7 @@ enum pump_result {
 	PUMP_NET_ERROR,		/* the socket failed: err says how */
 	PUMP_LOCAL_ERROR,	/* stdin/stdout failed: err says how */
 	PUMP_SIGNAL,		/* SIGINT/SIGTERM/SIGHUP: see sig_pending() */
+	PUMP_READER_GONE,	/* stdout's reader left (EPIPE): it is done */
 };
 
 /*
