@@ -248,6 +248,46 @@ except OSError:
 	run ! grep -F 'Broken pipe' "$T/lst.err"
 }
 
+# ssh_ready: ssh, ssh-keygen and sshd are here, and sshd's privilege
+# separation directory (made by its service, not its package) exists.
+ssh_ready() {
+	command -v ssh >/dev/null && command -v ssh-keygen >/dev/null &&
+	    [[ -x /usr/sbin/sshd ]] || return 1
+	[[ -d /run/sshd ]] || mkdir -m 755 /run/sshd 2>/dev/null
+}
+
+@test "as an ssh ProxyCommand, sockcat never reports the ssh that went away" {
+	ssh_ready || skip "ssh, sshd or /run/sshd is missing"
+	local i noisy=0
+	ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
+	ssh-keygen -q -t ed25519 -N '' -f "$T/userkey"
+	cat >"$T/sshd_config" <<-EOF
+	HostKey $T/hostkey
+	AuthorizedKeysFile $T/userkey.pub
+	UsePAM no
+	StrictModes no
+	PidFile none
+	LogLevel ERROR
+	EOF
+	# One sshd -i per client, behind a sockcat listener on a free port.
+	bg lst "$SOCKCAT" -v -l -k 127.0.0.1 0 -e \
+	    "/usr/sbin/sshd -i -f $T/sshd_config"
+	PORT=$(listen_port lst)
+	# About 2 of 5 sessions printed "write to stdout: Broken pipe" before.
+	for ((i = 0; i < 20; i++)); do
+		timeout 20 ssh -F none -o BatchMode=yes -o LogLevel=ERROR \
+		    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		    -o ProxyCommand="$SOCKCAT %h %p" -i "$T/userkey" \
+		    -p "$PORT" "$(id -un)@127.0.0.1" true 2>"$T/ssh.err" ||
+		    noisy=$((noisy + 1))
+		if [[ -s $T/ssh.err ]]; then
+			noisy=$((noisy + 1))
+			cat "$T/ssh.err"
+		fi
+	done
+	[ "$noisy" -eq 0 ]
+}
+
 # --- datagram boundaries on a message socket -----------------------------------
 
 # dgram_check TYPE ARGS...: 12 datagrams to `sockcat ARGS -u -l -v 127.0.0.1
