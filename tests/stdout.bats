@@ -248,6 +248,24 @@ except OSError:
 	run ! grep -F 'Broken pipe' "$T/lst.err"
 }
 
+@test "--broker: a stdout reader that goes away is noted with -v, not reported as an error" {
+	bg lst bash -c '"$1" -n -v --broker -l 127.0.0.1 0 </dev/null |
+	    head -c 10 >/dev/null' _ "$SOCKCAT"
+	PORT=$(listen_port lst)
+	# A client that sends until the broker has written past head(1)'s end.
+	bg cli python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+end = time.monotonic() + 20
+while time.monotonic() < end:
+    s.sendall(b"z" * 1024)
+    time.sleep(0.01)' "$PORT"
+	wait_for 10 file_has "$T/lst.err" "stdout closed by its reader"
+	run ! grep -F 'write to stdout' "$T/lst.err"
+	# The broker goes on serving its clients.
+	running lst
+}
+
 # ssh_ready: ssh, ssh-keygen and sshd are here, and sshd's privilege
 # separation directory (made by its service, not its package) exists.
 ssh_ready() {
