@@ -132,6 +132,7 @@ struct pump {
 	bool	limit_reached;	/* -W */
 	bool	cr_before;	/* -C: the last byte read from stdin was CR */
 	bool	out_gone;	/* the reader of out_fd left: drop data */
+	int	out_type;	/* out_fd's socket type; 0: not a socket */
 	bool	write_shut;	/* shutdown(SHUT_WR) done */
 	bool	net_failed;	/* socket error: err says it; flush stdout */
 	bool	stdin_failed;	/* read error on stdin: err says it */
@@ -149,6 +150,8 @@ struct pump {
 	char			*err;
 	size_t			 errlen;
 };
+
+static void	lane_to_copy(struct lane *);
 
 /* Contiguous free space after the data. */
 static size_t
@@ -250,6 +253,18 @@ expand_crlf(unsigned char *data, size_t n, bool *cr_before)
 			data[--j] = '\r';
 	}
 	return n + lf;
+}
+
+/* fd's socket type (SOCK_STREAM...), or 0 if it is not a socket. */
+static int
+socket_type(int fd)
+{
+	int type;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return 0;	/* ENOTSOCK */
+	return type;
 }
 
 /* UDP: the largest payload a datagram to ss carries. */
@@ -518,6 +533,33 @@ read_net(struct pump *p)
 	return PUMP_DONE;
 }
 
+/*
+ * Writing out failed.  EPIPE is a reader that has finished, not a
+ * failure: a program that exited without reading it all leaves the rest
+ * to be dropped; stdout's reader (head(1), an ssh that closed its
+ * ProxyCommand) ends the session, quietly, as it ends cat(1).
+ */
+static enum pump_result
+out_failure(struct pump *p, int errnum)
+{
+	if (errnum != EPIPE)
+		return fail(p, PUMP_LOCAL_ERROR, "write to", p->ends->out_name,
+		    errnum);
+	if (!p->ends->out_may_close)
+		return PUMP_READER_GONE;
+	p->out_gone = true;
+	p->to_out.head = p->to_out.len = 0;
+	if (p->dg != NULL) {
+		p->dg->count = p->dg->next = 0;
+		p->dg->pending = 0;
+	}
+	if (p->down.mode == LANE_VIA || p->down.mode == LANE_DIRECT) {
+		p->down.in_pipe = 0;
+		lane_to_copy(&p->down);
+	}
+	return PUMP_DONE;
+}
+
 static enum pump_result
 write_stdout(struct pump *p)
 {
@@ -528,14 +570,7 @@ write_stdout(struct pump *p)
 	if (n == -1) {
 		if (is_transient(errno))
 			return PUMP_DONE;
-		if (errno == EPIPE && p->ends->out_may_close) {
-			/* The program exited without reading it all: fine. */
-			p->out_gone = true;
-			b->head = b->len = 0;
-			return PUMP_DONE;
-		}
-		return fail(p, PUMP_LOCAL_ERROR, "write to", p->ends->out_name,
-		    errno);
+		return out_failure(p, errno);
 	}
 	buf_consume(b, (size_t)n);
 	touch(p);
@@ -551,6 +586,15 @@ close_stdout(struct pump *p)
 	p->out_closed = true;
 	if (!p->ends->close_out)
 		return;
+	/*
+	 * A socket (inetd, Accept=yes: stdin is the same socket) is ended by
+	 * a FIN; /dev/null on fd 1 would send nothing while fd 0 holds it.
+	 * ENOTCONN: its peer has gone already, and needs no EOF.
+	 */
+	if (p->out_type != 0) {
+		(void)shutdown(p->ends->out_fd, SHUT_WR);
+		return;
+	}
 	fdflags_restore_one(&p->saved, p->ends->out_fd);
 	/* dup2 keeps fd 1 valid, so nothing else can land on it. */
 	if ((fd = open("/dev/null", O_WRONLY)) == -1)
@@ -741,15 +785,8 @@ down_direct(struct pump *p, bool from_src)
 		}
 		if (errno == EINTR)
 			break;
-		if (errno == EPIPE) {
-			if (p->ends->out_may_close) {
-				p->out_gone = true;
-				lane_to_copy(l);
-				break;
-			}
-			return fail(p, PUMP_LOCAL_ERROR, "write to",
-			    p->ends->out_name, errno);
-		}
+		if (errno == EPIPE)
+			return out_failure(p, errno);
 		if (is_net_error(errno)) {
 			(void)fail(p, PUMP_NET_ERROR, "read from", p->ends->peer,
 			    errno);
@@ -806,8 +843,7 @@ down_drain(struct pump *p)
 			l->in_pipe -= (size_t)n;
 			touch(p);
 		} else if (n == -1 && errno == EPIPE)
-			return fail(p, PUMP_LOCAL_ERROR, "write to",
-			    p->ends->out_name, errno);
+			return out_failure(p, errno);
 		else if (n == -1 && errno != EAGAIN && errno != EINTR)
 			l->drain_by_copy = true;
 	}
@@ -877,6 +913,34 @@ dgram_read(struct pump *p)
 	return PUMP_DONE;
 }
 
+/*
+ * UDP to a stdout that keeps message boundaries (a SOCK_SEQPACKET or
+ * SOCK_DGRAM socket): one write per datagram, each taken whole or not
+ * at all, so each stays one message.
+ */
+static enum pump_result
+dgram_write_each(struct pump *p)
+{
+	struct dgrams *d = p->dg;
+	ssize_t n;
+
+	for (; d->next < d->count; d->next++) {
+		size_t len = d->len[d->next];
+
+		if (len == 0)
+			continue;	/* refused: see dgram_read() */
+		n = write(p->ends->out_fd, d->iov[d->next].iov_base, len);
+		if (n == -1) {
+			if (is_transient(errno))
+				break;
+			return out_failure(p, errno);
+		}
+		d->pending -= len;
+		touch(p);
+	}
+	return PUMP_DONE;
+}
+
 /* UDP: the received datagrams out to stdout in one writev(2). */
 static enum pump_result
 dgram_write(struct pump *p)
@@ -887,6 +951,8 @@ dgram_write(struct pump *p)
 	ssize_t n;
 	size_t left;
 
+	if (p->out_type == SOCK_SEQPACKET || p->out_type == SOCK_DGRAM)
+		return dgram_write_each(p);
 	for (i = d->next; i < d->count; i++) {
 		w[cnt].iov_base = d->iov[i].iov_base;
 		w[cnt].iov_len = d->len[i];
@@ -901,14 +967,7 @@ dgram_write(struct pump *p)
 	if (n == -1) {
 		if (is_transient(errno))
 			return PUMP_DONE;
-		if (errno == EPIPE && p->ends->out_may_close) {
-			p->out_gone = true;
-			d->count = d->next = 0;
-			d->pending = 0;
-			return PUMP_DONE;
-		}
-		return fail(p, PUMP_LOCAL_ERROR, "write to", p->ends->out_name,
-		    errno);
+		return out_failure(p, errno);
 	}
 	d->pending -= (size_t)n;
 	for (left = (size_t)n; left > 0 && d->next < d->count; ) {
@@ -1357,6 +1416,7 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		    errno);
 		goto out;
 	}
+	p.out_type = socket_type(ends->out_fd);
 	choose_lanes(&p);
 	p.dgram_cap = dgram_start(&p);
 	lowat_init(&p.lowat, ends->net_fd, p.down.mode == LANE_VIA ?

@@ -90,7 +90,7 @@ peer_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
 /* How a session ended, for --json's "close" event, by enum pump_result. */
 static const char *const end_names[] = {
 	"done", "idle", "quit", "limit", "network error", "local error",
-	"signal", "matched",
+	"signal", "matched", "done",
 };
 
 /* The -v and -vv lines and the status that go with a pump result. */
@@ -125,6 +125,9 @@ report(const struct config *cfg, enum pump_result r,
 	case PUMP_MATCHED:
 		log_note(cfg, 1, "--expect matched after %llu bytes received",
 		    stats->rcvd);
+		break;
+	case PUMP_READER_GONE:
+		log_note(cfg, 1, "stdout closed by its reader; done");
 		break;
 	}
 	/* --expect: a session that ended well, but unmatched, did not. */
@@ -187,11 +190,11 @@ no_datagram(const struct config *cfg, int fd)
 /*
  * Pumps one connected socket between stdin/stdout, or a -e/-c child, and
  * turns the result into an exit status.  one_shot: the only session, so
- * stdout may be closed at network EOF.
+ * stdout may be closed at network EOF.  *end: why the session ended.
  */
 static int
-serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
-    struct tlog *log)
+serve_ended(const struct config *cfg, int fd, const char *peer,
+    bool one_shot, struct tlog *log, enum pump_result *end)
 {
 	struct exec_child child;
 	struct expect match;
@@ -264,7 +267,18 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 		status = EXIT_NET;
 	log_close(cfg, stats.sent, stats.rcvd, clock_ms() - started,
 	    end_names[r]);
+	*end = r;
 	return status;
+}
+
+/* serve_ended() for callers that need only the status. */
+static int
+serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
+    struct tlog *log)
+{
+	enum pump_result end;
+
+	return serve_ended(cfg, fd, peer, one_shot, log, &end);
 }
 
 /* Is a failed connect worth another try under --retry? */
@@ -775,6 +789,7 @@ accept_loop(struct listener *l)
 	const struct config *cfg = l->cfg;
 	char peer[PEERLEN];
 	enum wait_result w;
+	enum pump_result end;
 	int fd;
 
 	for (;;) {
@@ -793,11 +808,14 @@ accept_loop(struct listener *l)
 			close(l->lfd);
 			l->lfd = -1;
 		}
-		l->status = serve(cfg, fd, peer, !cfg->keep_open, &l->log);
+		l->status = serve_ended(cfg, fd, peer, !cfg->keep_open,
+		    &l->log, &end);
 		l->served++;
 		if (fd != l->lfd)
 			sock_close_after_send(fd, CLOSE_GRACE_MS);
-		if (!cfg->keep_open || sig_pending() != 0)
+		/* -k: nobody would read the next client's data either. */
+		if (!cfg->keep_open || sig_pending() != 0 ||
+		    end == PUMP_READER_GONE)
 			break;
 	}
 }
