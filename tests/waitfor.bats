@@ -352,3 +352,15 @@ EOF
 	[ "${stderr_lines[0]}" = "sockcat: 127.0.0.1:$PORT: Connection refused" ]
 	[[ ${stderr_lines[1]} == "sockcat: 127.0.0.1:$((PORT + 1)): "* ]]
 }
+
+@test "SIGTERM while waiting ends sockcat by that signal, and the command does not run" {
+	closed_port shut
+	bg waiter "$SOCKCAT" -z --json --retry 20s "127.0.0.1:$PORT" \
+	    -- touch "$T/marker"
+	wait_for 10 file_has "$T/waiter.err" '"attempt":2,'
+	pid=$(bg_cmd_pid waiter)
+	kill -TERM "$pid"
+	bg_wait waiter 5
+	[ "$BG_STATUS" -eq 143 ]
+	[ ! -e "$T/marker" ]
+}
