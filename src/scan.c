@@ -47,7 +47,7 @@ struct probe {
 	long long		 next_try;	/* WAITING: not before */
 	long long		 started;	/* this attempt's start */
 	unsigned long long	 attempts;
-	char			 why[512];	/* a failed lookup, or "" */
+	char			*why;		/* a failed lookup, or NULL */
 };
 
 struct scan {
@@ -403,7 +403,7 @@ retry_rounds(struct scan *s)
 static const char *
 reason(const struct probe *p)
 {
-	return p->why[0] != '\0' ? p->why : strerror(p->error);
+	return p->why != NULL ? p->why : strerror(p->error);
 }
 
 /*
@@ -413,20 +413,24 @@ reason(const struct probe *p)
 static void
 begin(struct scan *s, struct probe *p)
 {
+	char err[512];
 	int status;
 
 	p->attempts++;
 	p->started = clock_ms();
-	p->why[0] = '\0';
+	free(p->why);
+	p->why = NULL;
 	if (p->addrs != NULL) {
 		freeaddrinfo(p->addrs);
 		p->addrs = NULL;
 	}
 	if (addr_resolve(s->cfg, p->target->host, 0, AF_UNSPEC, false,
-	    &p->addrs, p->why, sizeof(p->why), &status) == -1) {
+	    &p->addrs, err, sizeof(err), &status) == -1) {
 		p->addrs = NULL;
 		p->ai = NULL;
-		finish(s, p, CLOSED, 0);
+		/* Out of memory, the reason is errno's. */
+		p->why = strdup(err);
+		finish(s, p, CLOSED, ENOMEM);
 		return;
 	}
 	p->ai = p->addrs;
@@ -580,6 +584,7 @@ run_wait(const struct config *cfg)
 			close(p->fd);
 		if (p->addrs != NULL)
 			freeaddrinfo(p->addrs);
+		free(p->why);
 	}
 	free(s.probes);
 	if (!ready)
