@@ -759,6 +759,10 @@ check_wait_args(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	classic = !parse_is_target(cfg->args[0]);
+	if (classic && cfg->args[0][0] == '\0') {
+		snprintf(err, errlen, "invalid host \"\": empty");
+		return -1;
+	}
 	if (classic && cfg->nargs == 1) {
 		snprintf(err, errlen, "missing port to connect to on \"%s\"",
 		    cfg->args[0]);

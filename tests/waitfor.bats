@@ -328,6 +328,12 @@ EOF
 	run --separate-stderr sc -z db:notaport
 	[ "$status" -eq 2 ]
 	[[ $stderr == 'sockcat: invalid port "notaport"'* ]]
+	run --separate-stderr sc -z --any '' 80
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'sockcat: invalid host "": empty' ]
+	run --separate-stderr sc -z :80
+	[ "$status" -eq 2 ]
+	[[ $stderr == 'sockcat: invalid target ":80": expected HOST:PORT'* ]]
 	run --separate-stderr sc -z unix:/run/x.sock
 	[ "$status" -eq 2 ]
 	[ "$stderr" = 'sockcat: invalid target "unix:/run/x.sock": Unix socket targets are not supported' ]
