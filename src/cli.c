@@ -43,6 +43,7 @@ enum long_only {
 	OPT_PROGRESS,
 	OPT_JSON,
 	OPT_EXPECT,
+	OPT_ANY,
 };
 
 static const char short_opts[] =
@@ -108,6 +109,7 @@ static const struct option long_opts[] = {
 	{ "progress",		optional_argument,	NULL, OPT_PROGRESS },
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "expect",		required_argument,	NULL, OPT_EXPECT },
+	{ "any",		no_argument,		NULL, OPT_ANY },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -144,7 +146,8 @@ static const char usage_text[] =
 "               [long options] [host] [port ...]\n"
 "       sockcat -l [options] [address] port\n"
 "       sockcat -l -p port [options] [address]\n"
-"       sockcat -U [options] path\n";
+"       sockcat -U [options] path\n"
+"       sockcat -z [options] host:port ... [-- command [argument ...]]\n";
 
 /* One string per line: C11 caps a single literal at 4095 bytes. */
 static const char *const options_text[] = {
@@ -194,9 +197,12 @@ static const char *const options_text[] = {
 	"  -X, --proxy-type TYPE   proxy protocol: 4, 4a, 5 (default), connect;\n",
 	"                          also socks4, socks4a, socks5, http\n",
 	"  -x, --proxy ADDR[:PORT] connect through the proxy at ADDR\n",
-	"  -z, --zero-io           probe ports for listeners, sending no data\n",
+	"  -z, --zero-io           probe ports for listeners, sending no data;\n",
+	"                          with HOST:PORT words, wait until all are open,\n",
+	"                          then run the command after -- in our place\n",
 	"      --allow LIST        accept only clients in LIST (addresses, CIDR)\n",
 	"      --allowfile FILE    accept only clients listed in FILE\n",
+	"      --any               -z HOST:PORT...: one open target is enough\n",
 	"      --append-output     append to -o and --output files\n",
 	"      --broker            relay every client's data to all other clients\n",
 	"      --chat              --broker with <userN> prefixes\n",
@@ -260,6 +266,7 @@ cli_free(struct config *cfg)
 {
 	free(cfg->ports.ports);
 	cfg->ports.ports = NULL;
+	parse_targets_free(&cfg->targets);
 	acl_free(&cfg->allow);
 	acl_free(&cfg->deny);
 	free(cfg->proxy_auth);
@@ -353,13 +360,73 @@ check_expect(const char *pattern, char *err, size_t errlen)
 	return 0;
 }
 
+/* Does the option word w (one of ours) take the next word as its value? */
+static bool
+takes_next(const char *w)
+{
+	const struct option *o, *hit = NULL;
+	const char *p;
+	size_t len;
+
+	if (w[1] == '-') {
+		if (strchr(w, '=') != NULL)
+			return false;
+		len = strlen(w + 2);
+		/* An exact name, or a prefix as getopt_long takes it. */
+		for (o = long_opts; o->name != NULL; o++) {
+			if (strncmp(o->name, w + 2, len) != 0)
+				continue;
+			if (o->name[len] == '\0')
+				return o->has_arg == required_argument;
+			hit = o;
+		}
+		return hit != NULL && hit->has_arg == required_argument;
+	}
+	for (w++; *w != '\0'; w++)
+		if (*w != ':' && (p = strchr(short_opts + 1, *w)) != NULL &&
+		    p[1] == ':')
+			return w[1] == '\0';
+	return false;
+}
+
+/*
+ * Where the command of -z HOST:PORT... -- COMMAND starts: the first "--"
+ * that follows an argument (a "--" before any is the usual end of the
+ * options), or argc.  Found before getopt_long, which would drop it.
+ */
+static int
+command_split(int argc, char *argv[])
+{
+	bool options = true, positional = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			if (positional)
+				return i;
+			options = false;
+		} else if (options && argv[i][0] == '-' &&
+		    argv[i][1] != '\0') {
+			if (takes_next(argv[i]))
+				i++;
+		} else
+			positional = true;
+	}
+	return argc;
+}
+
 int
 cli_parse(struct config *cfg, int argc, char *argv[], char *err,
     size_t errlen)
 {
 	long n;
-	int c;
+	int c, split;
 
+	/* The command keeps argv's NULL end; getopt_long sees the rest. */
+	if ((split = command_split(argc, argv)) < argc) {
+		cfg->command = argv + split + 1;
+		argc = split;
+	}
 	opterr = 0;
 	/* 0, not 1: a full reset, also of a half-read option group. */
 	optind = 0;
@@ -579,6 +646,9 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 				return -1;
 			cfg->expect = optarg;
 			break;
+		case OPT_ANY:
+			cfg->any = true;
+			break;
 		case OPT_NO_SHUTDOWN:
 			cfg->no_shutdown_flag = true;
 			break;
@@ -679,6 +749,75 @@ check_listen_args(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* Is this -z the wait-for form: targets, a command or --any? */
+static bool
+wait_form(const struct config *cfg)
+{
+	int i;
+
+	if (cfg->command != NULL || cfg->any)
+		return true;
+	for (i = 0; i < cfg->nargs; i++)
+		if (parse_is_target(cfg->args[i]))
+			return true;
+	return false;
+}
+
+/*
+ * -z HOST:PORT... [-- COMMAND]: the targets to wait for.  The classic
+ * HOST PORT... makes a target of each port; a mix of the forms is a
+ * usage error naming the word that breaks it.
+ */
+static int
+check_wait_args(struct config *cfg, char *err, size_t errlen)
+{
+	const char *proto = cfg->udp ? "udp" : "tcp";
+	bool classic;
+	size_t j;
+	int i;
+
+	if (cfg->command != NULL && cfg->command[0] == NULL) {
+		snprintf(err, errlen, "missing command after --");
+		return -1;
+	}
+	if (cfg->nargs == 0) {
+		snprintf(err, errlen, "missing targets to wait for "
+		    "(-z HOST:PORT ...)");
+		return -1;
+	}
+	classic = !parse_is_target(cfg->args[0]);
+	if (classic && cfg->args[0][0] == '\0') {
+		snprintf(err, errlen, "invalid host \"\": empty");
+		return -1;
+	}
+	if (classic && cfg->nargs == 1) {
+		snprintf(err, errlen, "missing port to connect to on \"%s\"",
+		    cfg->args[0]);
+		return -1;
+	}
+	for (i = classic ? 1 : 0; i < cfg->nargs; i++) {
+		if (parse_is_target(cfg->args[i]) == classic) {
+			snprintf(err, errlen, "argument \"%s\" mixes forms: "
+			    "-z takes HOST PORT... or HOST:PORT..., not both",
+			    cfg->args[i]);
+			return -1;
+		}
+		if ((classic ? parse_port_list(cfg->args[i], proto,
+		    &cfg->ports, err, errlen) : parse_target(cfg->args[i],
+		    proto, &cfg->targets, err, errlen)) == -1)
+			return -1;
+	}
+	for (j = 0; classic && j < cfg->ports.count; j++)
+		if (parse_target_add(&cfg->targets, cfg->args[0],
+		    cfg->ports.ports[j], NULL, err, errlen) == -1)
+			return -1;
+	if (cfg->source_port_arg != NULL &&
+	    parse_port(cfg->source_port_arg, proto, false, &cfg->source_port,
+	    err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
 /* Connect mode: host port, and -p as the source port. */
 static int
 check_connect_args(struct config *cfg, char *err, size_t errlen)
@@ -686,6 +825,8 @@ check_connect_args(struct config *cfg, char *err, size_t errlen)
 	const char *proto = cfg->udp ? "udp" : "tcp";
 	int i;
 
+	if (cfg->scan && wait_form(cfg))
+		return check_wait_args(cfg, err, errlen);
 	if (cfg->nargs == 0) {
 		snprintf(err, errlen, "missing host and port to connect to "
 		    "(see sockcat -h)");
@@ -933,6 +1074,11 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
 		    "option -s with -U needs -u: it names the local datagram "
 		    "socket" },
+		{ cfg->command != NULL && !cfg->scan,
+		    "a command after -- needs -z: sockcat -z HOST:PORT... -- "
+		    "COMMAND runs it once the targets are open" },
+		{ cfg->any && !cfg->scan,
+		    "option --any needs -z: it waits for one of the targets" },
 	};
 	size_t i;
 
@@ -967,6 +1113,7 @@ check_numeric(const char *host, char *err, size_t errlen)
 int
 cli_check(struct config *cfg, char *err, size_t errlen)
 {
+	size_t i;
 	int rc;
 
 	if (check_conflicts(cfg, err, errlen) == -1)
@@ -994,6 +1141,10 @@ cli_check(struct config *cfg, char *err, size_t errlen)
 	 * -n: no name lookups here.  A SOCKS4a, SOCKS5 or HTTP proxy looks up
 	 * the target itself, so only the proxy's own address must be numeric.
 	 */
+	for (i = 0; cfg->numeric && i < cfg->targets.count; i++)
+		if (check_numeric(cfg->targets.items[i].host, err,
+		    errlen) == -1)
+			return -1;
 	if (cfg->numeric && !cfg->unix_socket &&
 	    ((cfg->proxy_type == PROXY_NONE ||
 	    cfg->proxy_type == PROXY_SOCKS4 ?

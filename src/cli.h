@@ -104,6 +104,11 @@ struct config {
 	bool		 scan;
 	struct port_list ports;
 
+	/* -z HOST:PORT... [-- COMMAND]: wait for targets, then exec. */
+	struct target_list targets;	/* empty: the classic port scan */
+	bool		 any;		/* --any: one open target suffices */
+	char		**command;	/* the words after --, or NULL */
+
 	/* -e / -c: run a program on the connection. */
 	const char	*exec_prog;	/* -e: argv split on blanks, no shell */
 	const char	*exec_shell;	/* -c: /bin/sh -c */
