@@ -160,10 +160,17 @@ PY
 	[ -x "$T/root/opt/sc/bin/sockcat" ]
 	[ -f "$T/root/opt/sc/share/man/man1/sockcat.1" ]
 	cmp "$top/man/sockcat.1" "$T/root/opt/sc/share/man/man1/sockcat.1"
+	# The README says the completions come along.
+	cmp "$top/src/completion/sockcat.bash" \
+	    "$T/root/opt/sc/share/bash-completion/completions/sockcat"
+	cmp "$top/src/completion/_sockcat" \
+	    "$T/root/opt/sc/share/zsh/site-functions/_sockcat"
 	run "$T/root/opt/sc/bin/sockcat" --version
 	[ "$status" -eq 0 ]
 	run make -C "$top" -s uninstall DESTDIR="$T/root" PREFIX=/opt/sc
 	[ "$status" -eq 0 ]
 	[ ! -e "$T/root/opt/sc/bin/sockcat" ]
 	[ ! -e "$T/root/opt/sc/share/man/man1/sockcat.1" ]
+	[ ! -e "$T/root/opt/sc/share/bash-completion/completions/sockcat" ]
+	[ ! -e "$T/root/opt/sc/share/zsh/site-functions/_sockcat" ]
 }
