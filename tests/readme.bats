@@ -14,7 +14,7 @@ TOUR_PORTS="7777 8000 8001 9000 9001 9002 9003 9004 9005 9006"
 setup() {
 	common_setup
 	command -v python3 >/dev/null || skip "python3 is not installed"
-	python3 - $TOUR_PORTS <<'PY' || skip "a port of the tour is in use"
+	busy=$(python3 - $TOUR_PORTS 2>&1 <<'PY'
 import socket, sys
 for port in map(int, sys.argv[1:]):
     for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
@@ -25,11 +25,12 @@ for port in map(int, sys.argv[1:]):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("::", port))
-        except OSError:
-            sys.exit(1)
+        except OSError as e:
+            sys.exit("%d (%s)" % (port, e.strerror))
         finally:
             s.close()
 PY
+	) || skip "a port of the tour is in use: $busy"
 	# The tour's `cd "$(mktemp -d)"` lands here; bats removes it.
 	mkdir "$T/tmp"
 	export TMPDIR="$T/tmp"
