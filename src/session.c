@@ -21,6 +21,7 @@
 #include "broker.h"
 #include "clock.h"
 #include "exec.h"
+#include "fdpass.h"
 #include "log.h"
 #include "proxy.h"
 #include "pump.h"
@@ -408,13 +409,29 @@ run_connect(const struct config *cfg)
 	int fd, status = EXIT_NET;
 
 	memset(&made, 0, sizeof(made));
+	/* -F: no use connecting when the socket cannot be handed on. */
+	if (cfg->fd_pass && fdpass_check(STDOUT_FILENO, err,
+	    sizeof(err)) == -1) {
+		log_error(cfg, "%s", err);
+		return EXIT_USAGE;
+	}
 	if (tlog_open(&log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
 	    err, sizeof(err)) == -1) {
 		log_error(cfg, "%s", err);
 		return EXIT_NET;
 	}
 	fd = open_connection(cfg, &made, peer, sizeof(peer), &status);
-	if (fd != -1) {
+	if (fd != -1 && cfg->fd_pass) {
+		/* The receiver has its own copy now: no FIN, no drain. */
+		status = 0;
+		if (fdpass_send(STDOUT_FILENO, fd, err, sizeof(err)) == -1) {
+			log_error(cfg, "%s", err);
+			status = EXIT_NET;
+		} else
+			log_note(cfg, 1, "passed the connection to %s over "
+			    "stdout (-F)", peer);
+		close(fd);
+	} else if (fd != -1) {
 		status = serve(cfg, fd, peer, true, &log);
 		drain_and_close(fd);
 	}
@@ -696,7 +713,16 @@ run_listen(const struct config *cfg)
 		return EXIT_NET;
 	}
 	memset(&bound, 0, sizeof(bound));
-	if (cfg->unix_socket) {
+	/* Socket activation: the unit's socket, for every listener mode. */
+	if (cfg->activation.fd != -1) {
+		l.lfd = sock_adopt(cfg, cfg->activation.fd, &bound, err,
+		    sizeof(err));
+		if (l.lfd != -1)
+			log_note(cfg, 1, "using the socket systemd passed: "
+			    "fd %d%s%s%s", l.lfd, cfg->activation.name[0] !=
+			    '\0' ? " (" : "", cfg->activation.name,
+			    cfg->activation.name[0] != '\0' ? ")" : "");
+	} else if (cfg->unix_socket) {
 		l.lfd = unix_listen(cfg, &l.unix_made, err, sizeof(err));
 		bound.ss_family = AF_UNIX;
 	} else
@@ -704,6 +730,9 @@ run_listen(const struct config *cfg)
 	if (l.lfd == -1) {
 		if (err[0] != '\0')
 			log_error(cfg, "%s", err);
+		else if (cfg->activation.fd != -1)
+			log_error(cfg, "take the socket systemd passed (fd %d): "
+			    "%s", cfg->activation.fd, strerror(errno));
 		else
 			log_error(cfg, "listen on %s port %d: %s",
 			    cfg->host != NULL ? cfg->host : "any", cfg->port,
@@ -732,6 +761,9 @@ run_listen(const struct config *cfg)
 	else
 		accept_loop(&l);
 out:
+	/* systemd keeps the socket: hand it back listening to everyone. */
+	if (l.lfd != -1 && cfg->activation.fd != -1 && cfg->udp)
+		sock_udp_unlock(l.lfd);
 	if (l.lfd != -1)
 		close(l.lfd);
 	if (l.spare != -1)
