@@ -229,3 +229,31 @@ activate() {
 	[ "$status" -eq 2 ]
 	[[ $stderr == "sockcat: missing port to listen on"* ]]
 }
+
+@test "a one-shot -u -l hands the datagram socket back to its owner unlocked from its sender" {
+	# systemd keeps the socket for the next start: python3 plays systemd.
+	cat >"$T/owner.py" <<'PY'
+import os, socket, subprocess, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+pid = os.fork()
+if pid == 0:
+    os.dup2(s.fileno(), 3)
+    os.environ["LISTEN_PID"] = str(os.getpid())
+    os.environ["LISTEN_FDS"] = "1"
+    os.execv(sys.argv[1], [sys.argv[1], "-u", "-l", "-W", "1"])
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.sendto(b"first\n", s.getsockname())
+_, status = os.waitpid(pid, 0)
+print("status", os.waitstatus_to_exitcode(status), flush=True)
+try:
+    print("connected to", s.getpeername())
+except OSError:
+    print("unconnected")
+PY
+	run --separate-stderr timeout 20 python3 "$T/owner.py" "$SOCKCAT"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = first ]
+	[ "${lines[1]}" = "status 0" ]
+	[ "${lines[2]}" = unconnected ]
+}
