@@ -1,4 +1,4 @@
-/* activation.c -- systemd socket activation (LISTEN_FDS), without libsystemd. */
+/* activation.c -- systemd socket activation (LISTEN_FDS), no libsystemd. */
 
 #include <sys/socket.h>
 #include <sys/types.h>

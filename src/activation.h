@@ -1,4 +1,4 @@
-/* activation.h -- systemd socket activation (LISTEN_FDS), without libsystemd. */
+/* activation.h -- systemd socket activation (LISTEN_FDS), no libsystemd. */
 #ifndef SOCKCAT_ACTIVATION_H
 #define SOCKCAT_ACTIVATION_H
 

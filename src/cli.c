@@ -709,7 +709,7 @@ static int
 check_unix_args(struct config *cfg, char *err, size_t errlen)
 {
 	if (cfg->nargs == 0 && cfg->listen && cfg->activation.count > 0)
-		return 0;	/* the unit's socket; activation_take() names it */
+		return 0;	/* the unit's socket: activation_take() */
 	if (cfg->nargs == 0) {
 		snprintf(err, errlen, "missing socket path for -U");
 		return -1;
