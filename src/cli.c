@@ -47,7 +47,7 @@ enum long_only {
 };
 
 static const char short_opts[] =
-    ":46bCc:De:dhI:i:klM:m:NnO:o:P:p:q:rs:T:tUuvW:w:X:x:z" "FGgHKRSVZ";
+    ":46bCc:De:dFhI:i:klM:m:NnO:o:P:p:q:rs:T:tUuvW:w:X:x:z" "GgHKRSVZ";
 
 static const struct option long_opts[] = {
 	{ "ipv4",		no_argument,		NULL, '4' },
@@ -58,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "exec",		required_argument,	NULL, 'e' },
 	{ "socket-debug",	no_argument,		NULL, 'D' },
 	{ "no-stdin",		no_argument,		NULL, 'd' },
+	{ "fdpass",		no_argument,		NULL, 'F' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "recv-buffer",	required_argument,	NULL, 'I' },
 	{ "interval",		required_argument,	NULL, 'i' },
@@ -122,7 +123,6 @@ static const struct {
 	char		 letter;
 	const char	*why;
 } refused[] = {
-	{ 'F', "passes the socket over stdout in OpenBSD nc; not supported" },
 	{ 'G', "sets a source-routing pointer in netcat-traditional and ncat; "
 	    "not supported: routers drop source-routed packets" },
 	{ 'g', "adds a source-routing hop in netcat-traditional and ncat; "
@@ -139,7 +139,7 @@ static const struct {
 };
 
 static const char usage_text[] =
-"usage: sockcat [-46bCDdhklNnrtUuvz] [-c command] [-e program] [-I length]\n"
+"usage: sockcat [-46bCDdFhklNnrtUuvz] [-c command] [-e program] [-I length]\n"
 "               [-i interval] [-M ttl] [-m minttl] [-O length] [-o file]\n"
 "               [-P user] [-p port] [-q seconds] [-s address] [-T tos]\n"
 "               [-W recvlimit] [-w timeout] [-X protocol] [-x address[:port]]\n"
@@ -166,12 +166,15 @@ static const char *const options_text[] = {
 	"  -d, --no-stdin          do not read stdin\n",
 	"  -e, --exec PROG         run PROG (no shell; arguments split on blanks)\n",
 	"                          with the connection as its stdin/stdout\n",
+	"  -F, --fdpass            pass the connected socket to stdout (SCM_RIGHTS)\n",
+	"                          and exit: for ssh's ProxyUseFdpass\n",
 	"  -h, --help              show this help and exit\n",
 	"  -I, --recv-buffer LEN   socket receive buffer size (SO_RCVBUF)\n",
 	"  -i, --interval SECS     delay between lines sent or ports probed\n",
 	"  -k, --keep-open         keep listening after a client leaves (with -l);\n",
 	"                          with -u and -e/-c, a program per UDP peer\n",
-	"  -l, --listen            listen for an incoming connection\n",
+	"  -l, --listen            listen for an incoming connection; under systemd\n",
+	"                          socket activation, on the socket it passed\n",
 	"  -M, --ttl TTL           outgoing TTL / hop limit\n",
 	"  -m, --min-ttl TTL       minimum incoming TTL / hop limit\n",
 	"  -N, --half-close        shut down the socket's write side on stdin EOF\n",
@@ -259,6 +262,7 @@ cli_defaults(struct config *cfg)
 	cfg->proxy_port = -1;
 	cfg->retry_ms = NO_LIMIT;
 	cfg->retry_interval_ms = DEFAULT_RETRY_INTERVAL_MS;
+	cfg->activation.fd = -1;
 }
 
 void
@@ -458,6 +462,9 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			break;
 		case 'd':
 			cfg->read_stdin = false;
+			break;
+		case 'F':
+			cfg->fd_pass = true;
 			break;
 		case 'h':
 			cfg->want_help = true;
@@ -741,7 +748,8 @@ check_listen_args(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	cfg->host = addr != NULL ? addr : cfg->source;
-	if (cfg->port == -1) {
+	/* Under socket activation the unit says where to listen. */
+	if (cfg->port == -1 && cfg->activation.count == 0) {
 		snprintf(err, errlen, "missing port to listen on "
 		    "(sockcat -l PORT, or -l 0 for any free port)");
 		return -1;
@@ -868,6 +876,8 @@ check_connect_args(struct config *cfg, char *err, size_t errlen)
 static int
 check_unix_args(struct config *cfg, char *err, size_t errlen)
 {
+	if (cfg->nargs == 0 && cfg->listen && cfg->activation.count > 0)
+		return 0;	/* the unit's socket: activation_take() */
 	if (cfg->nargs == 0) {
 		snprintf(err, errlen, "missing socket path for -U");
 		return -1;
@@ -1071,6 +1081,23 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    "option --expect matches one session's received data: it "
 		    "does not combine with -k, -e, -c, -z, --broker, --chat "
 		    "or --send-only" },
+		{ cfg->fd_pass && (cfg->listen || cfg->scan || exec ||
+		    cfg->broker),
+		    "option -F hands a connected socket to the program on "
+		    "stdout: it does not combine with -l, -z, -e, -c, --broker "
+		    "or --chat" },
+		{ cfg->fd_pass && cfg->unix_socket && cfg->udp,
+		    "options -F and -U -u conflict: sockcat removes its "
+		    "datagram socket's own path on exit, so the socket passed "
+		    "could not be answered" },
+		{ cfg->fd_pass && (cfg->crlf || cfg->interval_ms > 0 ||
+		    cfg->hex_path != NULL || cfg->raw_path != NULL ||
+		    cfg->quit_ms != NO_LIMIT || cfg->telnet ||
+		    cfg->recv_limit != NO_LIMIT || cfg->send_only ||
+		    cfg->recv_only || cfg->tty || cfg->expect != NULL),
+		    "option -F moves no data itself: it does not combine with "
+		    "-C, -i, -o, -q, -t, -W, --output, --send-only, --recv-only, "
+		    "--tty or --expect" },
 		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
 		    "option -s with -U needs -u: it names the local datagram "
 		    "socket" },
@@ -1127,6 +1154,9 @@ cli_check(struct config *cfg, char *err, size_t errlen)
 		cfg->read_stdin = false;
 		cfg->half_close = false;
 	}
+	if (cfg->listen &&
+	    activation_init(&cfg->activation, err, errlen) == -1)
+		return -1;
 	if (cfg->unix_socket)
 		rc = check_unix_args(cfg, err, errlen);
 	else if (cfg->listen)
@@ -1135,6 +1165,12 @@ cli_check(struct config *cfg, char *err, size_t errlen)
 		rc = check_connect_args(cfg, err, errlen);
 	if (rc == -1)
 		return -1;
+	if (cfg->activation.count > 0) {
+		if (activation_take(&cfg->activation, cfg, err, errlen) == -1)
+			return -1;
+		if (cfg->unix_socket && cfg->unix_path == NULL)
+			cfg->unix_path = cfg->activation.path;
+	}
 	if (cfg->proxy_arg != NULL && check_proxy_args(cfg, err, errlen) == -1)
 		return -1;
 	/*

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "acl.h"
+#include "activation.h"
 #include "parse.h"
 
 #define SOCKCAT_VERSION	"0.1.0"
@@ -136,6 +137,12 @@ struct config {
 	int		 proxy_port;
 	const char	*proxy_user;	/* -P, or --proxy-auth's user */
 	char		*proxy_pass;	/* --proxy-auth, SOCKCAT_PROXY_PASS */
+
+	/* -F: pass the connected socket over stdout (SCM_RIGHTS), exit. */
+	bool		 fd_pass;
+
+	/* -l under systemd: the socket it passed (activation.fd, or -1). */
+	struct activation activation;
 
 	/* Bookkeeping for cli_check(): what was given, and how. */
 	char		**args;		/* positional arguments */

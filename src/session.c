@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "exec.h"
 #include "expect.h"
+#include "fdpass.h"
 #include "log.h"
 #include "proxy.h"
 #include "pump.h"
@@ -549,6 +550,26 @@ fail:
 }
 
 /*
+ * -F: hands the connected fd to the program on stdout, and closes ours:
+ * the receiver has its own copy now, so no FIN and no drain.
+ */
+static int
+pass_connection(const struct config *cfg, int fd, const char *peer)
+{
+	char err[ERRLEN];
+	int status = 0;
+
+	if (fdpass_send(STDOUT_FILENO, fd, err, sizeof(err)) == -1) {
+		log_error(cfg, "%s", err);
+		status = EXIT_NET;
+	} else
+		log_note(cfg, 1, "passed the connection to %s over stdout (-F)",
+		    peer);
+	close(fd);
+	return status;
+}
+
+/*
  * Connects and serves.  --expect with --retry: an attempt that connects
  * but does not match is a failed one too, and the next is tried until
  * the deadline; the last attempt's status stands.
@@ -566,6 +587,12 @@ run_connect(const struct config *cfg)
 	bool again = cfg->expect != NULL && deadline >= 0;
 
 	memset(&made, 0, sizeof(made));
+	/* -F: no use connecting when the socket cannot be handed on. */
+	if (cfg->fd_pass && fdpass_check(STDOUT_FILENO, err,
+	    sizeof(err)) == -1) {
+		log_error(cfg, "%s", err);
+		return EXIT_USAGE;
+	}
 	if (tlog_open(&log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
 	    err, sizeof(err)) == -1) {
 		log_error(cfg, "%s", err);
@@ -589,6 +616,10 @@ run_connect(const struct config *cfg)
 		    &status);
 		if (fd == -1)
 			break;
+		if (cfg->fd_pass) {
+			status = pass_connection(cfg, fd, peer);
+			break;
+		}
 		/* stdout stays open for the output of the next attempts. */
 		status = serve(cfg, fd, peer, !again, &log);
 		sock_close_after_send(fd, CLOSE_GRACE_MS);
@@ -885,7 +916,16 @@ run_listen(const struct config *cfg)
 		return EXIT_NET;
 	}
 	memset(&bound, 0, sizeof(bound));
-	if (cfg->unix_socket) {
+	/* Socket activation: the unit's socket, for every listener mode. */
+	if (cfg->activation.fd != -1) {
+		l.lfd = sock_adopt(cfg, cfg->activation.fd, &bound, err,
+		    sizeof(err));
+		if (l.lfd != -1)
+			log_note(cfg, 1, "using the socket systemd passed: "
+			    "fd %d%s%s%s", l.lfd, cfg->activation.name[0] !=
+			    '\0' ? " (" : "", cfg->activation.name,
+			    cfg->activation.name[0] != '\0' ? ")" : "");
+	} else if (cfg->unix_socket) {
 		l.lfd = unix_listen(cfg, &l.unix_made, err, sizeof(err));
 		bound.ss_family = AF_UNIX;
 	} else
@@ -893,6 +933,9 @@ run_listen(const struct config *cfg)
 	if (l.lfd == -1) {
 		if (err[0] != '\0')
 			log_error(cfg, "%s", err);
+		else if (cfg->activation.fd != -1)
+			log_error(cfg, "take the socket systemd passed (fd %d): "
+			    "%s", cfg->activation.fd, strerror(errno));
 		else
 			log_error(cfg, "listen on %s port %d: %s",
 			    cfg->host != NULL ? cfg->host : "any", cfg->port,
@@ -921,6 +964,9 @@ run_listen(const struct config *cfg)
 	else
 		accept_loop(&l);
 out:
+	/* systemd keeps the socket: hand it back listening to everyone. */
+	if (l.lfd != -1 && cfg->activation.fd != -1 && cfg->udp)
+		sock_udp_unlock(l.lfd);
 	if (l.lfd != -1)
 		close(l.lfd);
 	if (l.spare != -1)

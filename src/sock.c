@@ -426,6 +426,33 @@ sock_listen(const struct config *cfg, struct sockaddr_storage *bound,
 }
 
 int
+sock_adopt(const struct config *cfg, int fd, struct sockaddr_storage *bound,
+    char *err, size_t errlen)
+{
+	socklen_t len = sizeof(*bound);
+
+	err[0] = '\0';
+	memset(bound, 0, sizeof(*bound));
+	if (getsockname(fd, (struct sockaddr *)bound, &len) == -1 ||
+	    set_fd_flags(fd) == -1)
+		return -1;
+	if (bound->ss_family != AF_UNIX &&
+	    set_options(fd, bound->ss_family, cfg, err, errlen) == -1)
+		return -1;
+	return fd;
+}
+
+void
+sock_udp_unlock(int fd)
+{
+	struct sockaddr sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_family = AF_UNSPEC;
+	(void)connect(fd, &sa, sizeof(sa));
+}
+
+int
 sock_accept(const struct config *cfg, int lfd, long timeout_ms,
     struct sockaddr_storage *peer, socklen_t *peerlen, char *err,
     size_t errlen)

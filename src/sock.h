@@ -64,6 +64,22 @@ int	sock_listen(const struct config *cfg, struct sockaddr_storage *bound,
 	    char *err, size_t errlen);
 
 /*
+ * Takes over fd, a listening (TCP, Unix) or bound (UDP) socket someone
+ * else made, as systemd passes one: makes it non-blocking and
+ * close-on-exec, gives an IP socket cfg's socket options as sock_prepare
+ * does, and puts its address in *bound.  Returns fd.
+ */
+int	sock_adopt(const struct config *cfg, int fd,
+	    struct sockaddr_storage *bound, char *err, size_t errlen);
+
+/*
+ * Undoes the connect() with which a one-shot datagram listener locked on
+ * to its first sender, so whoever gets the socket next (systemd) hears
+ * from everyone again.
+ */
+void	sock_udp_unlock(int fd);
+
+/*
  * Accepts one connection on lfd, waiting at most timeout_ms (NO_LIMIT:
  * forever), with cfg's socket options applied.  The peer's address goes
  * to *peer and *peerlen.  Also returns -1 with errno EINTR when a child

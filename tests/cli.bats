@@ -209,11 +209,10 @@ accept_timeout_ok() {
 	refused_letter G "source-routing"
 }
 
-@test "-S -V -Z -F are refused with what they mean in other netcats" {
+@test "-S -V -Z are refused with what they mean in other netcats" {
 	refused_letter S "TCP MD5 signatures"
 	refused_letter V "routing table"
 	refused_letter Z "DCCP"
-	refused_letter F "passes the socket"
 }
 
 # --- unknown options and missing values ------------------------------------------

@@ -11,12 +11,12 @@
 
 # Options without a value, options with one, and --progress, whose value is
 # optional and so only ever given as --progress=VALUE.
-_sockcat_short_flags='4 6 b C D d h k l N n r t U u v z'
+_sockcat_short_flags='4 6 b C D d F h k l N n r t U u v z'
 _sockcat_short_args='c e I i M m O o P p q s T W w X x'
 _sockcat_long_flags='ipv4 ipv6 broadcast crlf socket-debug no-stdin help
 	keep-open listen half-close nodns randomize telnet unixsock udp verbose
 	zero-io append-output broker chat keepalive no-shutdown no-splice
-	recv-only send-only version tty json any'
+	recv-only send-only version tty json any fdpass'
 _sockcat_long_args='sh-exec exec recv-buffer interval ttl min-ttl send-buffer
 	hex-dump proxy-user source-port quit source tos recv-limit wait
 	proxy-type proxy allow allowfile delay deny denyfile idle-timeout
