@@ -1,6 +1,7 @@
 /* session.c -- connect mode and listen mode, from socket to exit status. */
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -634,11 +635,14 @@ accept_loop(struct listener *l)
 /*
  * --port-file: the port, and a newline, written to a temporary file in the
  * same folder and renamed into place, so a reader never sees half of it.
+ * The file is handed to sig_own_file(), so that it goes when we do: a
+ * script run again must not read the port of a listener that has ended.
  */
 static int
 write_port_file(const char *path, int port, char *err, size_t errlen)
 {
 	char tmp[4096], line[16];
+	struct stat st;
 	int fd, n;
 	ssize_t w;
 
@@ -653,6 +657,8 @@ write_port_file(const char *path, int port, char *err, size_t errlen)
 	    0666)) == -1)
 		goto fail;
 	w = write(fd, line, (size_t)n);
+	if (w == n && fstat(fd, &st) == -1)
+		w = -1;
 	if (close(fd) == -1 || w != n) {
 		if (w != -1 && w != n)
 			errno = EIO;
@@ -666,6 +672,8 @@ write_port_file(const char *path, int port, char *err, size_t errlen)
 		errno = saved;
 		goto fail;
 	}
+	/* rename keeps the inode: this is how we know the file is ours. */
+	sig_own_file(path, st.st_dev, st.st_ino);
 	return 0;
 fail:
 	snprintf(err, errlen, "write port file %s: %s", path, strerror(errno));
@@ -736,8 +744,9 @@ out:
 		close(l.lfd);
 	if (l.spare != -1)
 		close(l.spare);
-	/* Every exit path, signals included, gets here: remove the file. */
+	/* Every exit path, signals included, gets here: remove the files. */
 	unix_remove(&l.unix_made);
+	sig_drop_file();
 	/* -u -l: the senders refused before the lock, counted as in -k. */
 	admit_dropped_note(cfg, &l.noted);
 	/* -w bounds the wait for a client, never a session in progress. */
