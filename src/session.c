@@ -354,7 +354,7 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
     size_t peerlen, int *status)
 {
 	long long deadline = cfg->retry_ms == NO_LIMIT ? -1 :
-	    clock_ms() + cfg->retry_ms;
+	    clock_ms() + cfg->retry_ms, left;
 	char err[ERRLEN];
 	bool last, retryable;
 	int fd, attempts = 0;
@@ -376,8 +376,7 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 	for (;;) {
 		attempts++;
 		/* Only the last attempt speaks, unless -vv asks for all. */
-		last = deadline < 0 ||
-		    clock_ms() + cfg->retry_interval_ms >= deadline;
+		last = deadline < 0 || clock_ms() >= deadline;
 		if (cfg->unix_socket) {
 			fd = unix_connect(cfg, made, err, sizeof(err));
 			retryable = fd == -1 && (errno == ENOENT ||
@@ -392,7 +391,10 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 			    !last && cfg->verbose < 2, &retryable);
 		if (fd != -1 || last || !retryable || sig_pending() != 0)
 			break;
-		pause_ms(cfg->retry_interval_ms);
+		/* The last pause ends at the deadline, for one more try. */
+		left = deadline - clock_ms();
+		pause_ms(left < cfg->retry_interval_ms ? (long)left :
+		    cfg->retry_interval_ms);
 	}
 	if (fd == -1 && deadline >= 0 && retryable)
 		log_note(cfg, 1, "gave up after %d attempts in %ld ms (--retry)",

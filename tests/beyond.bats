@@ -209,3 +209,54 @@ assert ev[-1]["event"] == "error", ev
 	run --separate-stderr "$SOCKCAT" --tty -z 127.0.0.1 9
 	[ "$status" -eq 2 ]
 }
+
+# LATE_LISTENER DELAY ARGS... (python3 -c): holds a loopback port bound but
+# not listening (so connects are refused), starts `$SOCKCAT ARGS... 127.0.0.1
+# PORT`, and listens DELAY seconds after sockcat started. Prints sockcat's
+# status and what the listener received.
+LATE_LISTENER='
+import os, socket, subprocess, sys, time
+delay, args = float(sys.argv[1]), sys.argv[2:]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+port = s.getsockname()[1]
+start = time.monotonic()
+p = subprocess.Popen([os.environ["SOCKCAT"]] + args + ["127.0.0.1", str(port)],
+                     stdin=subprocess.PIPE)
+time.sleep(max(0.0, start + delay - time.monotonic()))
+s.listen(1)
+s.settimeout(5)
+got = b""
+try:
+    c, _ = s.accept()
+    c.settimeout(5)
+    try:
+        p.stdin.write(b"found late")
+        p.stdin.close()
+    except BrokenPipeError:
+        pass  # -z reads no stdin, and is gone
+    while True:
+        b = c.recv(4096)
+        if not b:
+            break
+        got += b
+    c.close()
+except socket.timeout:
+    pass
+print("status", p.wait(timeout=10))
+print("got", got.decode())
+'
+
+@test "--retry 1s still finds a port that opens 0.9 s after it started: the last attempt is at the deadline" {
+	run --separate-stderr timeout 20 python3 -c "$LATE_LISTENER" 0.9 \
+	    --retry 1s
+	[ "${lines[0]}" = "status 0" ]
+	[ "${lines[1]}" = "got found late" ]
+	[ -z "$stderr" ]
+}
+
+@test "-z --retry 1s still finds a port that opens 0.9 s after it started" {
+	run --separate-stderr timeout 20 python3 -c "$LATE_LISTENER" 0.9 \
+	    -z --retry 1s
+	[ "${lines[0]}" = "status 0" ]
+}
