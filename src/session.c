@@ -108,14 +108,15 @@ static int
 report(const struct config *cfg, enum pump_result r,
     const struct pump_stats *stats, const char *err)
 {
+	const char *opt, *arg;
 	int status = 0;
 
 	switch (r) {
 	case PUMP_DONE:
 		break;
 	case PUMP_IDLE:
-		log_note(cfg, 1, "idle timeout expired after %ld ms",
-		    cli_idle_ms(cfg));
+		opt = cli_idle_option(cfg, &arg);
+		log_note(cfg, 1, "idle timeout (%s %s) expired", opt, arg);
 		break;
 	case PUMP_QUIT:
 		log_note(cfg, 1, "quit timeout (-q) expired after stdin EOF");
@@ -174,13 +175,14 @@ no_datagram(const struct config *cfg, int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char text[ADDR_TEXTLEN];
+	const char *opt, *arg;
 	int port = 0;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		addr_numeric((struct sockaddr *)&ss, len, text, &port);
-	log_error(cfg, "no connection on port %d within %s %ld ms", port,
-	    cfg->idle_ms != NO_LIMIT ? "--idle-timeout" : "-w",
-	    cli_idle_ms(cfg));
+	opt = cli_idle_option(cfg, &arg);
+	log_error(cfg, "no connection on port %d within %s %s", port, opt,
+	    arg);
 	return EXIT_NET;
 }
 
@@ -397,8 +399,8 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 		    cfg->retry_interval_ms);
 	}
 	if (fd == -1 && deadline >= 0 && retryable)
-		log_note(cfg, 1, "gave up after %d attempts in %ld ms (--retry)",
-		    attempts, cfg->retry_ms);
+		log_note(cfg, 1, "gave up after %d attempts within --retry %s",
+		    attempts, cfg->retry_arg);
 	return fd;
 }
 
@@ -539,11 +541,11 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 		else if (errno == ETIMEDOUT && l->served > 0)
 			l->status = 0;	/* -k: the clients have stopped coming */
 		else if (errno == ETIMEDOUT && cfg->unix_socket)
-			log_error(cfg, "no connection on %s within -w %ld ms",
-			    cfg->unix_path, cfg->wait_ms);
+			log_error(cfg, "no connection on %s within -w %s",
+			    cfg->unix_path, cfg->wait_arg);
 		else if (errno == ETIMEDOUT)
-			log_error(cfg, "no connection on port %d within -w %ld ms",
-			    l->port, cfg->wait_ms);
+			log_error(cfg, "no connection on port %d within -w %s",
+			    l->port, cfg->wait_arg);
 		else
 			log_error(cfg, "accept on port %d: %s", l->port,
 			    strerror(errno));
@@ -714,10 +716,12 @@ run_listen(const struct config *cfg)
 	if (l.lfd == -1) {
 		if (err[0] != '\0')
 			log_error(cfg, "%s", err);
+		else if (cfg->host != NULL)
+			log_error(cfg, "listen on %s port %d: %s", cfg->host,
+			    cfg->port, strerror(errno));
 		else
-			log_error(cfg, "listen on %s port %d: %s",
-			    cfg->host != NULL ? cfg->host : "any", cfg->port,
-			    strerror(errno));
+			log_error(cfg, "listen on port %d (any address): %s",
+			    cfg->port, strerror(errno));
 		l.status = EXIT_NET;
 		goto out;
 	}

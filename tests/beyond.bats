@@ -65,7 +65,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 	[ "$status" -eq 1 ]
 	[ "${#stderr_lines[@]}" -eq 2 ]
 	[[ ${stderr_lines[0]} == "(UNKNOWN) [127.0.0.1] $port (?) : Connection refused" ]]
-	[[ ${stderr_lines[1]} =~ ^sockcat:\ gave\ up\ after\ [0-9]+\ attempts\ in\ 1000\ ms\ \(--retry\)$ ]]
+	[[ ${stderr_lines[1]} =~ ^sockcat:\ gave\ up\ after\ [0-9]+\ attempts\ within\ --retry\ 1s$ ]]
 	(($(echo "$elapsed >= 0.7 && $elapsed < 3" | bc)))
 }
 

@@ -231,7 +231,7 @@ serves_one() {
 	_now
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 300\ ms$ ]]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 300ms$ ]]
 	# It waited about 300 ms: not at once, and not until timeout(1).
 	((_NOW - start >= 290000 && _NOW - start < 5000000))
 }
@@ -242,7 +242,7 @@ serves_one() {
 	[ "$BG_STATUS" -eq 1 ]
 	err_lines lst
 	[ "${#E[@]}" -eq 2 ]
-	[ "${E[1]}" = "sockcat: no connection on port $PORT within -w 300 ms" ]
+	[ "${E[1]}" = "sockcat: no connection on port $PORT within -w 300ms" ]
 }
 
 @test "a listener can be restarted on its port while the last connection is in TIME_WAIT" {
@@ -271,7 +271,7 @@ serves_one() {
 	run --separate-stderr timeout 10 "$SOCKCAT" -nvl "$PORT"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[ "$stderr" = "sockcat: listen on any port $PORT: Address already in use" ]
+	[ "$stderr" = "sockcat: listen on port $PORT (any address): Address already in use" ]
 	running lst1
 }
 
@@ -439,4 +439,15 @@ SH
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "status 143" ]
 	[ "${lines[1]}" = "port file gone" ]
+}
+
+@test "a listen failure names the port, and the address or 'any address', never 'any port'" {
+	start_listener lst1 -nvl 0
+	run --separate-stderr timeout 10 "$SOCKCAT" -nl 127.0.0.1 "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "sockcat: listen on 127.0.0.1 port $PORT: Address already in use" ]
+	run --separate-stderr timeout 10 "$SOCKCAT" -4 -nl "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "sockcat: listen on port $PORT (any address): Address already in use" ]
+	running lst1
 }
