@@ -567,12 +567,14 @@ sweep(struct broker *b)
 {
 	long long now = b->idle_ms != NO_LIMIT ? clock_ms() : 0;
 	struct member *local = &b->members[0];
-	char why[64];
+	const char *opt, *arg;
+	char why[128];
 	bool again = true;
 	size_t i;
 
-	snprintf(why, sizeof(why), "disconnected: idle for %ld ms",
-	    b->idle_ms);
+	opt = cli_idle_option(b->cfg, &arg);
+	snprintf(why, sizeof(why), "disconnected: idle timeout (%s %.64s) "
+	    "expired", opt, arg);
 	while (again) {
 		again = false;
 		if (local->broken) {
@@ -622,14 +624,14 @@ waited_enough(const struct broker *b, int *status)
 		return true;
 	*status = EXIT_NET;
 	if (cfg->unix_socket) {
-		log_error(cfg, "no connection on %s within -w %ld ms",
-		    cfg->unix_path, cfg->wait_ms);
+		log_error(cfg, "no connection on %s within -w %s",
+		    cfg->unix_path, cfg->wait_arg);
 		return true;
 	}
 	if (getsockname(b->lfd, (struct sockaddr *)&ss, &len) == 0)
 		addr_numeric((struct sockaddr *)&ss, len, text, &port);
-	log_error(cfg, "no connection on port %d within -w %ld ms", port,
-	    cfg->wait_ms);
+	log_error(cfg, "no connection on port %d within -w %s", port,
+	    cfg->wait_arg);
 	return true;
 }
 

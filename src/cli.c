@@ -295,6 +295,17 @@ cli_idle_ms(const struct config *cfg)
 	return cfg->idle_ms != NO_LIMIT ? cfg->idle_ms : cfg->wait_ms;
 }
 
+const char *
+cli_idle_option(const struct config *cfg, const char **arg)
+{
+	if (cfg->idle_ms != NO_LIMIT) {
+		*arg = cfg->idle_arg;
+		return "--idle-timeout";
+	}
+	*arg = cfg->wait_arg != NULL ? cfg->wait_arg : "";
+	return "-w";
+}
+
 static const char *
 refusal(int letter)
 {
@@ -554,6 +565,7 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			if (positive_time(optarg, "-w", false, &cfg->wait_ms,
 			    err, errlen) == -1)
 				return -1;
+			cfg->wait_arg = optarg;
 			break;
 		case 'X':
 			cfg->proxy_type_arg = optarg;
@@ -617,6 +629,7 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			if (positive_time(optarg, "--retry", false,
 			    &cfg->retry_ms, err, errlen) == -1)
 				return -1;
+			cfg->retry_arg = optarg;
 			break;
 		case OPT_RETRY_INTERVAL:
 			if (positive_time(optarg, "--retry-interval", false,
@@ -669,6 +682,7 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			if (positive_time(optarg, "--idle-timeout", false,
 			    &cfg->idle_ms, err, errlen) == -1)
 				return -1;
+			cfg->idle_arg = optarg;
 			break;
 		case OPT_DELAY:
 			if (positive_time(optarg, "--delay", true,
@@ -826,18 +840,55 @@ check_wait_args(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * One argument that reads as HOST:PORT or [HOST]:PORT: *host (hostlen
+ * bytes) and *port, for a hint.  A single colon or brackets only, so a
+ * bare IPv6 address is none.  Never a syntax that connects.
+ */
+static bool
+joined_host_port(const char *arg, const char *proto, const char **host,
+    int *hostlen, const char **port)
+{
+	const char *colon;
+	char scratch[128];
+	int n;
+
+	if (arg[0] == '[') {
+		if ((colon = strchr(arg, ']')) == NULL || colon[1] != ':')
+			return false;
+		*host = arg + 1;
+		colon++;
+	} else {
+		if ((colon = strchr(arg, ':')) == NULL ||
+		    strchr(colon + 1, ':') != NULL)
+			return false;
+		*host = arg;
+	}
+	*hostlen = (int)(colon - *host) - (arg[0] == '[');
+	*port = colon + 1;
+	return *hostlen > 0 && parse_port(*port, proto, false, &n, scratch,
+	    sizeof(scratch)) == 0;
+}
+
 /* Connect mode: host port, and -p as the source port. */
 static int
 check_connect_args(struct config *cfg, char *err, size_t errlen)
 {
-	const char *proto = cfg->udp ? "udp" : "tcp";
-	int i;
+	const char *proto = cfg->udp ? "udp" : "tcp", *host, *port;
+	int i, hostlen;
 
 	if (cfg->scan && wait_form(cfg))
 		return check_wait_args(cfg, err, errlen);
 	if (cfg->nargs == 0) {
 		snprintf(err, errlen, "missing host and port to connect to "
 		    "(see sockcat -h)");
+		return -1;
+	}
+	if (cfg->nargs == 1 && !cfg->scan &&
+	    joined_host_port(cfg->args[0], proto, &host, &hostlen, &port)) {
+		snprintf(err, errlen, "missing port to connect to on \"%s\" "
+		    "(host and port are two arguments: sockcat %.*s %s)",
+		    cfg->args[0], hostlen, host, port);
 		return -1;
 	}
 	if (cfg->nargs == 1) {
@@ -914,7 +965,7 @@ check_proxy_args(struct config *cfg, char *err, size_t errlen)
 	};
 	const char *arg = cfg->proxy_arg, *port = NULL, *env;
 	size_t i, hostlen;
-	char *colon;
+	char *colon, why_buf[128];
 
 	cfg->proxy_type = PROXY_SOCKS5;
 	if (cfg->proxy_type_arg != NULL) {
@@ -956,9 +1007,21 @@ check_proxy_args(struct config *cfg, char *err, size_t errlen)
 	cfg->proxy_host[hostlen] = '\0';
 	if (port == NULL)
 		cfg->proxy_port = cfg->proxy_type == PROXY_HTTP ? 3128 : 1080;
-	else if (parse_port(port, "tcp", false, &cfg->proxy_port, err,
-	    errlen) == -1)
+	else if (port[0] == '\0') {
+		snprintf(err, errlen, "missing proxy port in -x \"%s\"",
+		    cfg->proxy_arg);
 		return -1;
+	} else if (parse_port(port, "tcp", false, &cfg->proxy_port, err,
+	    errlen) == -1) {
+		/* parse_port said 'invalid port "P": why'; say whose. */
+		const char *why = strstr(err, "\": ");
+
+		snprintf(why_buf, sizeof(why_buf), "%s",
+		    why != NULL ? why + 3 : err);
+		snprintf(err, errlen, "invalid proxy port \"%s\" in -x \"%s\": "
+		    "%s", port, cfg->proxy_arg, why_buf);
+		return -1;
+	}
 
 	if (cfg->proxy_auth != NULL) {
 		if (cfg->proxy_user != NULL) {

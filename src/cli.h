@@ -69,7 +69,9 @@ struct config {
 	bool		 half_close;	/* shutdown(SHUT_WR) on stdin EOF */
 	long		 quit_ms;	/* -q; NO_LIMIT waits for the peer */
 	long		 wait_ms;	/* -w: connect, accept and idle */
+	const char	*wait_arg;	/* -w as typed, for messages */
 	long		 idle_ms;	/* --idle-timeout; NO_LIMIT: use wait_ms */
+	const char	*idle_arg;	/* --idle-timeout as typed */
 	long		 interval_ms;	/* -i: between lines sent; 0 none */
 	long		 recv_limit;	/* -W: packets; NO_LIMIT none */
 	bool		 crlf;		/* -C */
@@ -78,6 +80,7 @@ struct config {
 
 	/* Scripts and terminals (issue 4). */
 	long		 retry_ms;	/* --retry: keep connecting this long */
+	const char	*retry_arg;	/* --retry as typed, for messages */
 	long		 retry_interval_ms;	/* --retry-interval */
 	const char	*port_file;	/* --port-file: bound port, atomically */
 	bool		 tty;		/* --tty: raw local terminal */
@@ -183,5 +186,11 @@ void	cli_help(void);
 
 /* The idle limit in force: --idle-timeout, else -w, else NO_LIMIT. */
 long	cli_idle_ms(const struct config *cfg);
+
+/*
+ * The option behind cli_idle_ms(), "--idle-timeout" or "-w", with its
+ * value as the user typed it in *arg: messages echo "-w 1", not "1000 ms".
+ */
+const char *cli_idle_option(const struct config *cfg, const char **arg);
 
 #endif

@@ -332,9 +332,15 @@ wait_proxy(struct shake *s, short events, const char *phase)
 		n = sig_poll(&pfd, 1, clock_until(s->deadline));
 		if (n > 0)
 			return 0;
+		if (n == 0 && s->cfg->wait_arg != NULL) {
+			fail(s, "no answer to %s within -w %s", phase,
+			    s->cfg->wait_arg);
+			errno = ETIMEDOUT;
+			return -1;
+		}
 		if (n == 0) {
-			fail(s, "no answer to %s within %ld ms", phase,
-			    s->limit_ms);
+			fail(s, "no answer to %s within %ld s", phase,
+			    s->limit_ms / 1000);
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -594,7 +600,7 @@ connect_proxy(struct shake *s)
 	freeaddrinfo(res);
 	if (fd == -1) {
 		if (last == ETIMEDOUT && cfg->wait_ms != NO_LIMIT)
-			fail(s, "cannot connect within %ld ms", cfg->wait_ms);
+			fail(s, "cannot connect within -w %s", cfg->wait_arg);
 		else
 			fail(s, "cannot connect: %s", strerror(last));
 		errno = last;

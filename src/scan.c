@@ -375,9 +375,12 @@ retry_rounds(struct scan *s)
 	s->quiet = cfg->verbose < 2;
 	for (;;) {
 		if ((rc = scan_loop(s)) == -1 || s->open > 0 ||
-		    clock_ms() + cfg->retry_interval_ms >= deadline)
+		    clock_ms() >= deadline)
 			break;
+		/* The last round is at the deadline, not an interval before. */
 		until = clock_ms() + cfg->retry_interval_ms;
+		if (until > deadline)
+			until = deadline;
 		while (sig_pending() == 0 && clock_ms() < until)
 			(void)sig_poll(NULL, 0, clock_until(until));
 		if (sig_pending() != 0)

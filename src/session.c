@@ -99,14 +99,15 @@ static int
 report(const struct config *cfg, enum pump_result r,
     const struct pump_stats *stats, const char *err)
 {
+	const char *opt, *arg;
 	int status = 0;
 
 	switch (r) {
 	case PUMP_DONE:
 		break;
 	case PUMP_IDLE:
-		log_note(cfg, 1, "idle timeout expired after %ld ms",
-		    cli_idle_ms(cfg));
+		opt = cli_idle_option(cfg, &arg);
+		log_note(cfg, 1, "idle timeout (%s %s) expired", opt, arg);
 		break;
 	case PUMP_QUIT:
 		log_note(cfg, 1, "quit timeout (-q) expired after stdin EOF");
@@ -178,13 +179,14 @@ no_datagram(const struct config *cfg, int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char text[ADDR_TEXTLEN];
+	const char *opt, *arg;
 	int port = 0;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		addr_numeric((struct sockaddr *)&ss, len, text, &port);
-	log_error(cfg, "no connection on port %d within %s %ld ms", port,
-	    cfg->idle_ms != NO_LIMIT ? "--idle-timeout" : "-w",
-	    cli_idle_ms(cfg));
+	opt = cli_idle_option(cfg, &arg);
+	log_error(cfg, "no connection on port %d within %s %s", port, opt,
+	    arg);
 	return EXIT_NET;
 }
 
@@ -373,6 +375,19 @@ pause_ms(long ms)
 }
 
 /*
+ * The pause between --retry attempts: the interval, but the last pause
+ * ends at the deadline, so that one more attempt is made right there.
+ */
+static void
+retry_pause(const struct config *cfg, long long deadline)
+{
+	long long left = deadline - clock_ms();
+
+	pause_ms(left < cfg->retry_interval_ms ? (long)left :
+	    cfg->retry_interval_ms);
+}
+
+/*
  * Opens the connection cfg asks for: Unix, through a proxy, or direct,
  * with --retry's attempts until deadline (-1: one attempt).  Returns the
  * socket, or -1 with *status set and the failure reported.
@@ -402,8 +417,7 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 	for (;;) {
 		attempts++;
 		/* Only the last attempt speaks, unless -vv asks for all. */
-		last = deadline < 0 ||
-		    clock_ms() + cfg->retry_interval_ms >= deadline;
+		last = deadline < 0 || clock_ms() >= deadline;
 		if (cfg->unix_socket) {
 			fd = unix_connect(cfg, made, err, sizeof(err));
 			retryable = fd == -1 && (errno == ENOENT ||
@@ -418,11 +432,11 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 			    !last && cfg->verbose < 2, &retryable);
 		if (fd != -1 || last || !retryable || sig_pending() != 0)
 			break;
-		pause_ms(cfg->retry_interval_ms);
+		retry_pause(cfg, deadline);
 	}
 	if (fd == -1 && deadline >= 0 && retryable)
-		log_note(cfg, 1, "gave up after %d attempts in %ld ms (--retry)",
-		    attempts, cfg->retry_ms);
+		log_note(cfg, 1, "gave up after %d attempts within --retry %s",
+		    attempts, cfg->retry_arg);
 	return fd;
 }
 
@@ -624,11 +638,11 @@ run_connect(const struct config *cfg)
 		status = serve(cfg, fd, peer, !again, &log);
 		sock_close_after_send(fd, CLOSE_GRACE_MS);
 		if (!again || status != EXIT_NOMATCH || sig_pending() != 0 ||
-		    clock_ms() + cfg->retry_interval_ms >= deadline)
+		    clock_ms() >= deadline)
 			break;
 		log_note(cfg, 2, "--expect: no match; trying again (--retry)");
 		unix_remove(&made);
-		pause_ms(cfg->retry_interval_ms);
+		retry_pause(cfg, deadline);
 	}
 	free(rp.data);
 	unix_remove(&made);
@@ -749,11 +763,11 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 		else if (errno == ETIMEDOUT && l->served > 0)
 			l->status = 0;	/* -k: the clients have stopped coming */
 		else if (errno == ETIMEDOUT && cfg->unix_socket)
-			log_error(cfg, "no connection on %s within -w %ld ms",
-			    cfg->unix_path, cfg->wait_ms);
+			log_error(cfg, "no connection on %s within -w %s",
+			    cfg->unix_path, cfg->wait_arg);
 		else if (errno == ETIMEDOUT)
-			log_error(cfg, "no connection on port %d within -w %ld ms",
-			    l->port, cfg->wait_ms);
+			log_error(cfg, "no connection on port %d within -w %s",
+			    l->port, cfg->wait_arg);
 		else
 			log_error(cfg, "accept on port %d: %s", l->port,
 			    strerror(errno));
@@ -854,11 +868,14 @@ accept_loop(struct listener *l)
 /*
  * --port-file: the port, and a newline, written to a temporary file in the
  * same folder and renamed into place, so a reader never sees half of it.
+ * The file is handed to sig_own_file(), so that it goes when we do: a
+ * script run again must not read the port of a listener that has ended.
  */
 static int
 write_port_file(const char *path, int port, char *err, size_t errlen)
 {
 	char tmp[4096], line[16];
+	struct stat st;
 	int fd, n;
 	ssize_t w;
 
@@ -873,6 +890,8 @@ write_port_file(const char *path, int port, char *err, size_t errlen)
 	    0666)) == -1)
 		goto fail;
 	w = write(fd, line, (size_t)n);
+	if (w == n && fstat(fd, &st) == -1)
+		w = -1;
 	if (close(fd) == -1 || w != n) {
 		if (w != -1 && w != n)
 			errno = EIO;
@@ -886,6 +905,8 @@ write_port_file(const char *path, int port, char *err, size_t errlen)
 		errno = saved;
 		goto fail;
 	}
+	/* rename keeps the inode: this is how we know the file is ours. */
+	sig_own_file(path, st.st_dev, st.st_ino);
 	return 0;
 fail:
 	snprintf(err, errlen, "write port file %s: %s", path, strerror(errno));
@@ -936,10 +957,12 @@ run_listen(const struct config *cfg)
 		else if (cfg->activation.fd != -1)
 			log_error(cfg, "take the socket systemd passed (fd %d): "
 			    "%s", cfg->activation.fd, strerror(errno));
+		else if (cfg->host != NULL)
+			log_error(cfg, "listen on %s port %d: %s", cfg->host,
+			    cfg->port, strerror(errno));
 		else
-			log_error(cfg, "listen on %s port %d: %s",
-			    cfg->host != NULL ? cfg->host : "any", cfg->port,
-			    strerror(errno));
+			log_error(cfg, "listen on port %d (any address): %s",
+			    cfg->port, strerror(errno));
 		l.status = EXIT_NET;
 		goto out;
 	}
@@ -971,8 +994,9 @@ out:
 		close(l.lfd);
 	if (l.spare != -1)
 		close(l.spare);
-	/* Every exit path, signals included, gets here: remove the file. */
+	/* Every exit path, signals included, gets here: remove the files. */
 	unix_remove(&l.unix_made);
+	sig_drop_file();
 	/* -u -l: the senders refused before the lock, counted as in -k. */
 	admit_dropped_note(cfg, &l.noted);
 	/* -w bounds the wait for a client, never a session in progress. */

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE	/* ppoll(2) */
 #endif
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -34,6 +35,28 @@ static volatile sig_atomic_t die_now;		/* sig_die_at_once() */
  * read: the four signals, and the mask we started with (for children).
  */
 static sigset_t handled, start_mask;
+
+/*
+ * sig_own_file(): the file a death by signal removes (--port-file), if
+ * it is still that inode and we are still the process that made it.
+ * Written only while the four signals are blocked.
+ */
+static const char *own_path;
+static dev_t own_dev;
+static ino_t own_ino;
+static pid_t own_pid;
+
+/* Async-signal-safe: getpid, lstat and unlink are. */
+static void
+remove_own(void)
+{
+	struct stat st;
+
+	if (own_path != NULL && getpid() == own_pid &&
+	    lstat(own_path, &st) == 0 && st.st_dev == own_dev &&
+	    st.st_ino == own_ino)
+		(void)unlink(own_path);
+}
 
 static void
 on_signal(int signo)
@@ -200,11 +223,37 @@ sig_die_at_once(bool on)
 }
 
 void
+sig_own_file(const char *path, dev_t dev, ino_t ino)
+{
+	sigset_t run;
+
+	(void)sigprocmask(SIG_BLOCK, &handled, &run);
+	own_path = path;
+	own_dev = dev;
+	own_ino = ino;
+	own_pid = getpid();
+	(void)sigprocmask(SIG_SETMASK, &run, NULL);
+}
+
+void
+sig_drop_file(void)
+{
+	sigset_t run;
+
+	(void)sigprocmask(SIG_BLOCK, &handled, &run);
+	remove_own();
+	own_path = NULL;
+	(void)sigprocmask(SIG_SETMASK, &run, NULL);
+}
+
+void
 sig_reraise(int signo)
 {
 	struct sigaction sa;
 	sigset_t set;
 
+	/* A file we announced must not outlive us (sig_own_file). */
+	remove_own();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);

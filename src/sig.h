@@ -66,6 +66,17 @@ bool	sig_child_exited(void);
 void	sig_die_at_once(bool on);
 
 /*
+ * path (kept, not copied) is a file this process made, now device dev and
+ * inode ino: sig_drop_file() removes it, and so does a death by signal
+ * (sig_reraise, sig_die_at_once), as long as the path still holds that
+ * very file.  A child never removes it.  One file at a time.
+ */
+void	sig_own_file(const char *path, dev_t dev, ino_t ino);
+
+/* Removes the file of sig_own_file() if it is still ours; forgets it. */
+void	sig_drop_file(void);
+
+/*
  * Dies by signo with its default action, so the parent sees the usual
  * 128+signo status.  Used after cleanup.  Async-signal-safe.
  */

@@ -707,7 +707,7 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 			/* -w: as for TCP -k, 0 once a peer was served. */
 			if (!s.served) {
 				log_error(cfg, "no connection on port %d "
-				    "within -w %ld ms", port, cfg->wait_ms);
+				    "within -w %s", port, cfg->wait_arg);
 				s.status = EXIT_NET;
 			}
 			break;

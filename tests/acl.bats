@@ -259,7 +259,7 @@ note_count() {
 	[ "$BG_STATUS" -eq 1 ]
 	[ ! -s "$T/lst.out" ]
 	# The timeout, then the count of what was refused.
-	[ "$(tail -n 2 "$T/lst.err")" = "sockcat: no connection on port $PORT within -w 3000 ms
+	[ "$(tail -n 2 "$T/lst.err")" = "sockcat: no connection on port $PORT within -w 3
 sockcat: dropped 1 datagram from refused senders" ]
 }
 

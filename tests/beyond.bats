@@ -29,8 +29,8 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 	bg_wait lst
 	[ "$BG_STATUS" -eq 0 ]
 	[ "$(cat "$T/lst.out")" = hi ]
-	# No temporary file is left beside it.
-	[ "$(ls "$T" | grep -c '^port')" -eq 1 ]
+	# The file went with the listener, and no temporary file is left.
+	[ "$(ls "$T" | grep -c '^port')" -eq 0 ]
 }
 
 @test "--port-file into a folder that does not exist is an error, exit 1" {
@@ -65,7 +65,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 	[ "$status" -eq 1 ]
 	[ "${#stderr_lines[@]}" -eq 2 ]
 	[[ ${stderr_lines[0]} == "(UNKNOWN) [127.0.0.1] $port (?) : Connection refused" ]]
-	[[ ${stderr_lines[1]} =~ ^sockcat:\ gave\ up\ after\ [0-9]+\ attempts\ in\ 1000\ ms\ \(--retry\)$ ]]
+	[[ ${stderr_lines[1]} =~ ^sockcat:\ gave\ up\ after\ [0-9]+\ attempts\ within\ --retry\ 1s$ ]]
 	(($(echo "$elapsed >= 0.7 && $elapsed < 3" | bc)))
 }
 
@@ -208,4 +208,55 @@ assert ev[-1]["event"] == "error", ev
 	[ "$status" -eq 2 ]
 	run --separate-stderr "$SOCKCAT" --tty -z 127.0.0.1 9
 	[ "$status" -eq 2 ]
+}
+
+# LATE_LISTENER DELAY ARGS... (python3 -c): holds a loopback port bound but
+# not listening (so connects are refused), starts `$SOCKCAT ARGS... 127.0.0.1
+# PORT`, and listens DELAY seconds after sockcat started. Prints sockcat's
+# status and what the listener received.
+LATE_LISTENER='
+import os, socket, subprocess, sys, time
+delay, args = float(sys.argv[1]), sys.argv[2:]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+port = s.getsockname()[1]
+start = time.monotonic()
+p = subprocess.Popen([os.environ["SOCKCAT"]] + args + ["127.0.0.1", str(port)],
+                     stdin=subprocess.PIPE)
+time.sleep(max(0.0, start + delay - time.monotonic()))
+s.listen(1)
+s.settimeout(5)
+got = b""
+try:
+    c, _ = s.accept()
+    c.settimeout(5)
+    try:
+        p.stdin.write(b"found late")
+        p.stdin.close()
+    except BrokenPipeError:
+        pass  # -z reads no stdin, and is gone
+    while True:
+        b = c.recv(4096)
+        if not b:
+            break
+        got += b
+    c.close()
+except socket.timeout:
+    pass
+print("status", p.wait(timeout=10))
+print("got", got.decode())
+'
+
+@test "--retry 1s still finds a port that opens 0.9 s after it started: the last attempt is at the deadline" {
+	run --separate-stderr timeout 20 python3 -c "$LATE_LISTENER" 0.9 \
+	    --retry 1s
+	[ "${lines[0]}" = "status 0" ]
+	[ "${lines[1]}" = "got found late" ]
+	[ -z "$stderr" ]
+}
+
+@test "-z --retry 1s still finds a port that opens 0.9 s after it started" {
+	run --separate-stderr timeout 20 python3 -c "$LATE_LISTENER" 0.9 \
+	    -z --retry 1s
+	[ "${lines[0]}" = "status 0" ]
 }

@@ -34,15 +34,25 @@ refused_letter() {
 }
 
 # accept_timeout_ok MS ARGS...: `sockcat -l ARGS... -w ... 0` got past option
-# parsing: it listened and gave up after -w with status 1 and the message
-# naming MS milliseconds (ARGS must include the -w being tested).
+# parsing: it listened, waited at least MS milliseconds (a timer never fires
+# early), and gave up with status 1 and the message echoing the -w value as
+# typed (ARGS must include the -w being tested, as "-w VALUE").
 accept_timeout_ok() {
-	local ms=$1
+	local ms=$1 typed= prev= a start
 	shift
+	for a in "$@"; do
+		[[ $prev == -w ]] && typed=$a
+		prev=$a
+	done
+	_now
+	start=$_NOW
 	run --separate-stderr timeout 10 "$SOCKCAT" -l "$@" 0 </dev/null
+	_now
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ $ms\ ms$ ]]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ (.*)$ ]]
+	[ "${BASH_REMATCH[1]}" = "$typed" ]
+	(( _NOW - start >= ms * 1000 ))
 }
 
 # --- help and version ---------------------------------------------------------
@@ -264,10 +274,10 @@ accept_timeout_ok() {
 	# -w 0.2: no datagram comes, so it ends at once with status 1.
 	run --separate-stderr timeout 10 "$SOCKCAT" -k -u -l 0 -w 0.2 -e cat </dev/null
 	[ "$status" -eq 1 ]
-	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 200\ ms$ ]]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 0\.2$ ]]
 	run --separate-stderr timeout 10 "$SOCKCAT" -k -u -l 0 -w 0.2 -c cat </dev/null
 	[ "$status" -eq 1 ]
-	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 200\ ms$ ]]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 0\.2$ ]]
 }
 
 @test "-U -u -k with -e is a usage error (no program per Unix datagram peer)" {
@@ -366,4 +376,51 @@ accept_timeout_ok() {
 	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ $stderr == 'sockcat: cannot resolve "nosuch.invalid": '?* ]]
+}
+
+# --- messages that say what the user typed ------------------------------------
+
+@test "host:port in one argument is a usage error that shows the two arguments meant" {
+	usage_error 'missing port to connect to on "127.0.0.1:8080" (host and port are two arguments: sockcat 127.0.0.1 8080)' \
+	    127.0.0.1:8080
+	usage_error 'missing port to connect to on "localhost:http" (host and port are two arguments: sockcat localhost http)' \
+	    localhost:http
+	usage_error 'missing port to connect to on "[::1]:8080" (host and port are two arguments: sockcat ::1 8080)' \
+	    '[::1]:8080'
+	usage_error 'missing port to connect to on "127.0.0.1:53" (host and port are two arguments: sockcat 127.0.0.1 53)' \
+	    -u 127.0.0.1:53
+	# No hint where none fits: a bare IPv6 address, or no port after the colon.
+	usage_error 'missing port to connect to on "::1"' ::1
+	usage_error 'missing port to connect to on "127.0.0.1:"' 127.0.0.1:
+}
+
+@test "-x with an empty or bad port says it is the proxy's port" {
+	usage_error 'missing proxy port in -x "127.0.0.1:"' -x 127.0.0.1: 127.0.0.1 80
+	usage_error 'missing proxy port in -x "[::1]:"' -x '[::1]:' 127.0.0.1 80
+	usage_error 'invalid proxy port "abc" in -x "127.0.0.1:abc": not a number or a known tcp service' \
+	    -x 127.0.0.1:abc 127.0.0.1 80
+	usage_error 'invalid proxy port "99999" in -x "127.0.0.1:99999": must be 1-65535' \
+	    -x 127.0.0.1:99999 127.0.0.1 80
+}
+
+@test "-w 1 is echoed as typed in the accept timeout message, not as 1000 ms" {
+	run --separate-stderr timeout 10 "$SOCKCAT" -l -w 1 0 </dev/null
+	[ "$status" -eq 1 ]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 1$ ]]
+	run --separate-stderr timeout 10 "$SOCKCAT" -U -l -w 500ms "$T/s" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "sockcat: no connection on $T/s within -w 500ms" ]
+}
+
+@test "--idle-timeout and --retry are echoed as typed in their messages" {
+	run --separate-stderr timeout 10 "$SOCKCAT" -u -l -k --idle-timeout 300ms \
+	    127.0.0.1 0 </dev/null
+	[ "$status" -eq 1 ]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ --idle-timeout\ 300ms$ ]]
+	port=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	run --separate-stderr timeout 10 "$SOCKCAT" -v -n --retry 0.3 \
+	    --retry-interval 100ms 127.0.0.1 "$port" </dev/null
+	[ "$status" -eq 1 ]
+	[[ ${stderr_lines[-1]} =~ ^sockcat:\ gave\ up\ after\ [0-9]+\ attempts\ within\ --retry\ 0\.3$ ]]
 }

@@ -231,7 +231,7 @@ serves_one() {
 	_now
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 300\ ms$ ]]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 300ms$ ]]
 	# It waited about 300 ms: not at once, and not until timeout(1).
 	((_NOW - start >= 290000 && _NOW - start < 5000000))
 }
@@ -242,7 +242,7 @@ serves_one() {
 	[ "$BG_STATUS" -eq 1 ]
 	err_lines lst
 	[ "${#E[@]}" -eq 2 ]
-	[ "${E[1]}" = "sockcat: no connection on port $PORT within -w 300 ms" ]
+	[ "${E[1]}" = "sockcat: no connection on port $PORT within -w 300ms" ]
 }
 
 @test "a listener can be restarted on its port while the last connection is in TIME_WAIT" {
@@ -271,6 +271,183 @@ serves_one() {
 	run --separate-stderr timeout 10 "$SOCKCAT" -nvl "$PORT"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[ "$stderr" = "sockcat: listen on any port $PORT: Address already in use" ]
+	[ "$stderr" = "sockcat: listen on port $PORT (any address): Address already in use" ]
+	running lst1
+}
+
+# PORT_FILE_READER FILE STOP (python3 -c): reads FILE as fast as it can
+# until STOP exists; every read must find no file or a whole "PORT\n".
+# Prints the count of whole reads, or the first bad content (exit 1).
+PORT_FILE_READER='
+import os, re, sys
+path, stop = sys.argv[1], sys.argv[2]
+good = 0
+while not os.path.exists(stop):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        continue
+    if not re.fullmatch(rb"[0-9]+\n", data):
+        print("bad read: %r" % data)
+        sys.exit(1)
+    good += 1
+print("whole reads:", good)
+'
+
+@test "--port-file, the README recipe run 20 times: each run reads its own port, never a part, and the file goes with the listener" {
+	local run_no job port
+	bg reader python3 -c "$PORT_FILE_READER" "$T/ready.port" "$T/stop"
+	for run_no in $(seq 20); do
+		# bats' run uses i: keep our own names for the loop.
+		job=lst$run_no
+		[ ! -e "$T/ready.port" ]
+		bg "$job" "$SOCKCAT" -l 0 --port-file "$T/ready.port"
+		wait_for 10 test -s "$T/ready.port"
+		port=$(<"$T/ready.port")
+		[[ $port =~ ^[0-9]+$ ]]
+		run --separate-stderr sc 127.0.0.1 "$port" \
+		    < <(printf 'hello %d' "$run_no")
+		[ "$status" -eq 0 ]
+		bg_wait "$job"
+		[ "$BG_STATUS" -eq 0 ]
+		[ "$(<"$T/$job.out")" = "hello $run_no" ]
+		# Gone by the time the listener has exited, temporary file too.
+		[ ! -e "$T/ready.port" ]
+		[ -z "$(ls "$T" | grep '^ready\.port')" ]
+	done
+	touch "$T/stop"
+	bg_wait reader
+	[ "$BG_STATUS" -eq 0 ]
+	[[ $(<"$T/reader.out") =~ ^whole\ reads:\ [1-9] ]]
+}
+
+# port_file_ends_by SIG NAME ARGS...: a listener `sockcat ARGS --port-file`
+# as job NAME, stopped by SIG, leaves no port file.
+port_file_ends_by() {
+	local sig=$1 name=$2 pid
+	shift 2
+	bg "$name" "$SOCKCAT" "$@" --port-file "$T/$name.port"
+	wait_for 10 test -s "$T/$name.port"
+	pid=$(bg_cmd_pid "$name")
+	kill -s "$sig" "$pid"
+	bg_wait "$name"
+	[ "$BG_STATUS" -ne 0 ]
+	[ "$BG_STATUS" -ne 124 ] && [ "$BG_STATUS" -ne 137 ]
+	[ ! -e "$T/$name.port" ]
+}
+
+@test "--port-file is removed when SIGTERM, SIGINT or SIGHUP stops the listener, of every kind" {
+	port_file_ends_by TERM once -l 0
+	port_file_ends_by INT int -l 0
+	port_file_ends_by HUP hup -l 0
+	port_file_ends_by TERM keep -l -k 0
+	port_file_ends_by TERM workers -l -k -e /bin/cat 0
+	port_file_ends_by TERM udp -u -l 0
+	port_file_ends_by TERM udpkeep -u -l -k 0
+	port_file_ends_by TERM udppeers -u -l -k -e /bin/cat 0
+	port_file_ends_by TERM broker -l --broker 0
+	port_file_ends_by TERM chat -l --chat 0
+}
+
+@test "--port-file is removed when the listener gives up after -w or fails" {
+	run --separate-stderr sc -l -w 300ms 0 --port-file "$T/w.port"
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/w.port" ]
+	run --separate-stderr sc -l -k -w 300ms --broker 0 --port-file "$T/b.port"
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/b.port" ]
+	run --separate-stderr sc -u -l -k -e /bin/cat -w 300ms 0 \
+	    --port-file "$T/u.port"
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/u.port" ]
+	# A session that fails (its program cannot run) ends the listener too.
+	bg lst "$SOCKCAT" -l 0 -e "$T/no-such-program" --port-file "$T/e.port"
+	wait_for 10 test -s "$T/e.port"
+	run --separate-stderr sc 127.0.0.1 "$(<"$T/e.port")" </dev/null
+	bg_wait lst
+	[ "$BG_STATUS" -ne 0 ]
+	[ ! -e "$T/e.port" ]
+}
+
+@test "--port-file: a listener leaves alone the file a newer listener put at the same path" {
+	bg old "$SOCKCAT" -l 0 --port-file "$T/p"
+	wait_for 10 test -s "$T/p"
+	old=$(<"$T/p")
+	bg new "$SOCKCAT" -l 0 --port-file "$T/p"
+	wait_for 10 eval '[ -s "$T/p" ] && [ "$(<"$T/p")" != "$old" ]'
+	new=$(<"$T/p")
+	kill -s TERM "$(bg_cmd_pid old)"
+	bg_wait old
+	[ "$(<"$T/p")" = "$new" ]
+	run --separate-stderr sc 127.0.0.1 "$new" < <(printf x)
+	[ "$status" -eq 0 ]
+	bg_wait new
+	[ "$BG_STATUS" -eq 0 ]
+	[ ! -e "$T/p" ]
+}
+
+@test "--port-file is removed when a signal kills the listener during its peer-name lookup" {
+	# With -v and without -n a one-shot listener looks up the client's name:
+	# a signal then kills at once. A private mount namespace points the
+	# resolver at a server that never answers, so the lookup hangs.
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a mount namespace"
+	unshare -m true 2>/dev/null || skip "unshare -m is not available"
+	cat > "$T/hang.sh" <<'SH'
+set -e
+T=$1
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+open(sys.argv[1] + ".up", "w").close()
+s.recvfrom(512)
+open(sys.argv[1] + ".asked", "w").close()
+time.sleep(30)
+' "$T/dns" &
+dns=$!
+until [ -e "$T/dns.up" ] || ! kill -0 "$dns" 2>/dev/null; do
+	sleep 0.02
+done
+[ -e "$T/dns.up" ] || exit 77
+echo "nameserver 127.0.0.1" > "$T/resolv.conf"
+mount --bind "$T/resolv.conf" /etc/resolv.conf
+"$SOCKCAT" -v -l 127.0.0.1 0 --port-file "$T/p" </dev/null 2>"$T/lst.err" &
+lst=$!
+until [ -s "$T/p" ]; do sleep 0.02; done
+# 127.0.0.9 is in no hosts file: its name can only come from the resolver.
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.9", 0))
+s.connect(("127.0.0.1", int(sys.argv[1])))
+time.sleep(5)
+' "$(cat "$T/p")" &
+cli=$!
+# The listener is in the lookup once the resolver has been asked.
+until [ -e "$T/dns.asked" ]; do sleep 0.02; done
+kill -TERM "$lst"
+status=0
+wait "$lst" || status=$?
+kill "$cli" "$dns" 2>/dev/null || true
+echo "status $status"
+[ -e "$T/p" ] && echo "port file left" || echo "port file gone"
+SH
+	run timeout 20 unshare -m bash "$T/hang.sh" "$T"
+	[ "$status" -ne 77 ] || skip "cannot bind 127.0.0.1:53 for a silent resolver"
+	printf '%s\n' "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "status 143" ]
+	[ "${lines[1]}" = "port file gone" ]
+}
+
+@test "a listen failure names the port, and the address or 'any address', never 'any port'" {
+	start_listener lst1 -nvl 0
+	run --separate-stderr timeout 10 "$SOCKCAT" -nl 127.0.0.1 "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "sockcat: listen on 127.0.0.1 port $PORT: Address already in use" ]
+	run --separate-stderr timeout 10 "$SOCKCAT" -4 -nl "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "sockcat: listen on port $PORT (any address): Address already in use" ]
 	running lst1
 }

@@ -248,7 +248,7 @@ misbehave() {
 	local start=$_NOW
 	run --separate-stderr sc -w 1 -x "127.0.0.1:$PX" 127.0.0.1 9 </dev/null
 	_now
-	refused "no answer to the SOCKS5 connect request within 1000 ms"
+	refused "no answer to the SOCKS5 connect request within -w 1"
 	# About one second: well under the 30 s default.
 	(( _NOW - start < 5000000 ))
 	(( _NOW - start >= 900000 ))

@@ -393,7 +393,7 @@ sent_whole() {
 	run --separate-stderr sc -u -n -l -k -w 0.3 127.0.0.1 0 </dev/null
 	[ "$status" -eq 1 ]
 	[ "$output" = "" ]
-	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 300\ ms$ ]]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 0\.3$ ]]
 }
 
 @test "-u -l -k -w exits 0 when the wait runs out after a datagram was served" {

@@ -370,7 +370,7 @@ ms_since() {
 	run --separate-stderr sc -n -u -k -l 0 -w 1 -c cat
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 1000\ ms$ ]]
+	[[ $stderr =~ ^sockcat:\ no\ connection\ on\ port\ [0-9]+\ within\ -w\ 1$ ]]
 
 	start_server srv -w 1 -c 'read line; echo "$line"'
 	clients cli 127.0.0.1 1 's:0:x\n' 'l:0:1'
