@@ -1067,10 +1067,16 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    "options --json and --progress=always conflict: both "
 		    "write to stderr" },
 		{ cfg->expect != NULL && (cfg->keep_open || exec ||
-		    cfg->broker || cfg->send_only || cfg->scan),
+		    cfg->broker || cfg->send_only),
 		    "option --expect matches one session's received data: it "
-		    "does not combine with -k, -e, -c, -z, --broker, --chat "
+		    "does not combine with -k, -e, -c, --broker, --chat "
 		    "or --send-only" },
+		{ cfg->expect != NULL && cfg->scan && cfg->udp,
+		    "options -z, -u and --expect conflict: -z checks what a "
+		    "TCP service answers" },
+		{ cfg->expect != NULL && cfg->scan && cfg->crlf,
+		    "options -z, --expect and -C conflict: -z sends stdin as "
+		    "it is (write CRLF in it)" },
 		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
 		    "option -s with -U needs -u: it names the local datagram "
 		    "socket" },
