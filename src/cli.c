@@ -210,6 +210,7 @@ static const char *const options_text[] = {
 	"      --deny LIST         refuse clients in LIST (addresses, CIDR)\n",
 	"      --expect REGEX      exit 0 once what is received matches REGEX (ERE,\n",
 	"                          line by line), 3 if the session ends unmatched\n",
+	"                          (-z: a target is open once its answer matches)\n",
 	"      --denyfile FILE     refuse clients listed in FILE\n",
 	"      --idle-timeout SECS end the session after SECS without traffic (not\n",
 	"                          connect); -u -l -k -e/-c: each peer's program\n",
