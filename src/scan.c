@@ -180,6 +180,7 @@ start(struct scan *s, struct probe *p)
 	char err[512];
 	int fd;
 
+	p->nomatch = false;
 	memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
 	set_port((struct sockaddr *)&ss, p->port);
 	if ((fd = sock_prepare(cfg, p->ai->ai_family, p->ai->ai_socktype, err,
@@ -199,7 +200,6 @@ start(struct scan *s, struct probe *p)
 	}
 	p->fd = fd;
 	p->state = RUNNING;
-	p->nomatch = false;
 	s->running++;
 	if (cfg->udp && wait == NO_LIMIT)
 		wait = UDP_WAIT_MS;
@@ -288,6 +288,7 @@ send_request(struct scan *s, struct probe *p)
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
+		/* Send no more, and no FIN. */
 		p->sent = s->req_len;
 		return;
 	}
@@ -664,10 +665,10 @@ wait_loop(struct scan *s)
 }
 
 /*
- * --expect: the status when no probe or target is open (with --any: or
- * one is not): 3 if every one that is not connected but did not match
- * on its last attempt, else 1 (one was refused, timed out connecting,
- * did not resolve...).
+ * The status when the probes or targets are not open enough: with
+ * --expect, 3 if the last attempt on each one not open connected but did
+ * not match; else, or if one was refused, timed out connecting or did
+ * not resolve, 1.
  */
 static int
 closed_status(const struct scan *s)
