@@ -213,6 +213,7 @@ static const char *const options_text[] = {
 	"      --deny LIST         refuse clients in LIST (addresses, CIDR)\n",
 	"      --expect REGEX      exit 0 once what is received matches REGEX (ERE,\n",
 	"                          line by line), 3 if the session ends unmatched\n",
+	"                          (-z: a target is open once its answer matches)\n",
 	"      --denyfile FILE     refuse clients listed in FILE\n",
 	"      --idle-timeout SECS end the session after SECS without traffic (not\n",
 	"                          connect); -u -l -k -e/-c: each peer's program\n",
@@ -1140,9 +1141,9 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    "options --json and --progress=always conflict: both "
 		    "write to stderr" },
 		{ cfg->expect != NULL && (cfg->keep_open || exec ||
-		    cfg->broker || cfg->send_only || cfg->scan),
+		    cfg->broker || cfg->send_only),
 		    "option --expect matches one session's received data: it "
-		    "does not combine with -k, -e, -c, -z, --broker, --chat "
+		    "does not combine with -k, -e, -c, --broker, --chat "
 		    "or --send-only" },
 		{ cfg->fd_pass && (cfg->listen || cfg->scan || exec ||
 		    cfg->broker),
@@ -1161,6 +1162,12 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    "option -F moves no data itself: it does not combine with "
 		    "-C, -i, -o, -q, -t, -W, --output, --send-only, --recv-only, "
 		    "--tty or --expect" },
+		{ cfg->expect != NULL && cfg->scan && cfg->udp,
+		    "options -z, -u and --expect conflict: -z checks what a "
+		    "TCP service answers" },
+		{ cfg->expect != NULL && cfg->scan && cfg->crlf,
+		    "options -z, --expect and -C conflict: -z sends stdin as "
+		    "it is (write CRLF in it)" },
 		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
 		    "option -s with -U needs -u: it names the local datagram "
 		    "socket" },

@@ -283,6 +283,14 @@ log_connect_failed(const struct config *cfg, const struct addrinfo *ai,
 }
 
 void
+log_probe_failed(const struct config *cfg, const struct addrinfo *ai,
+    const char *reason)
+{
+	if (wanted(cfg, 1))
+		connect_event(cfg, ai, false, reason);
+}
+
+void
 log_attempt(const struct config *cfg, const struct log_attempt *a)
 {
 	char name[ADDR_TEXTLEN], text[ADDR_TEXTLEN];

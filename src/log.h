@@ -29,6 +29,10 @@ void	log_connected(const struct config *cfg, const struct addrinfo *ai);
 void	log_connect_failed(const struct config *cfg,
 	    const struct addrinfo *ai, int errnum);
 
+/* The same line for a -z probe of ai that failed for reason ("no match"). */
+void	log_probe_failed(const struct config *cfg, const struct addrinfo *ai,
+	    const char *reason);
+
 /* One attempt on a -z target (wait-for), for log_attempt(). */
 struct log_attempt {
 	const char		*target;	/* its name: "db:5432" */

@@ -14,7 +14,9 @@
 #include "addr.h"
 #include "clock.h"
 #include "exec.h"
+#include "expect.h"
 #include "log.h"
+#include "replay.h"
 #include "scan.h"
 #include "sig.h"
 #include "sock.h"
@@ -31,6 +33,16 @@
  */
 #define LAST_ATTEMPT_MS	1000
 
+/*
+ * --expect: how long a connected target has to send a match when -w does
+ * not say; a service that accepts and never answers must not hold the
+ * wait (or the next attempt) for ever.
+ */
+#define EXPECT_WAIT_MS	5000
+
+/* --expect: the reason an attempt that connected but did not match failed. */
+#define NO_MATCH	"no match for --expect"
+
 enum state { WAITING, RUNNING, OPEN, CLOSED };
 
 struct probe {
@@ -40,6 +52,12 @@ struct probe {
 	int			 error;		/* why CLOSED */
 	const struct addrinfo	*ai;		/* the address being tried */
 	long long		 deadline;	/* -1: none */
+
+	/* --expect: once connected, the request out and the answer in. */
+	bool			 talking;	/* connected, not yet judged */
+	struct expect		 match;		/* while talking */
+	size_t			 sent;		/* bytes of the request */
+	bool			 nomatch;	/* CLOSED: connected, unmatched */
 
 	/* Wait-for (-z HOST:PORT...) only. */
 	const struct target	*target;
@@ -62,6 +80,10 @@ struct scan {
 	long long		 next_allowed;	/* -i: next start time */
 	bool			 quiet;		/* --retry: report at the end */
 	bool			 failed;	/* no socket could be set up */
+
+	/* --expect: stdin, sent to each target that connects. */
+	const unsigned char	*req;
+	size_t			 req_len;
 
 	/* Wait-for: targets instead of ports, attempts until settled. */
 	bool			 wait;
@@ -119,9 +141,22 @@ set_port(struct sockaddr *sa, int port)
 		    htons((unsigned short)port);
 }
 
+/* Why p is not open: for its -v line, and wait-for's last word on it. */
+static const char *
+reason(const struct probe *p)
+{
+	if (p->nomatch)
+		return NO_MATCH;
+	return p->why != NULL ? p->why : strerror(p->error);
+}
+
 static void
 finish(struct scan *s, struct probe *p, enum state st, int error)
 {
+	if (p->talking) {
+		expect_free(&p->match);
+		p->talking = false;
+	}
 	if (p->fd != -1) {
 		close(p->fd);
 		p->fd = -1;
@@ -145,6 +180,7 @@ start(struct scan *s, struct probe *p)
 	char err[512];
 	int fd;
 
+	p->nomatch = false;
 	memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
 	set_port((struct sockaddr *)&ss, p->port);
 	if ((fd = sock_prepare(cfg, p->ai->ai_family, p->ai->ai_socktype, err,
@@ -195,15 +231,98 @@ attempt_failed(struct scan *s, struct probe *p, int error)
 	finish(s, p, CLOSED, error);
 }
 
+/* --expect: the attempt on p connected, but what came did not match. */
+static void
+no_match(struct scan *s, struct probe *p)
+{
+	p->nomatch = true;
+	finish(s, p, CLOSED, 0);
+}
+
 /*
  * The TCP connect of p succeeded: the one place a probe or target is
- * judged open.  A check of what the service says (--expect) belongs
- * here: keep p->fd, and finish the attempt when the answer is known.
+ * judged open.  With --expect it is open only once what it sends
+ * matches: p keeps its socket, sends the request and reads the answer
+ * (converse()) within -w, or EXPECT_WAIT_MS, of now.
  */
 static void
 connected(struct scan *s, struct probe *p)
 {
-	finish(s, p, OPEN, 0);
+	const struct config *cfg = s->cfg;
+	char err[512];
+	long long d;
+
+	if (cfg->expect == NULL) {
+		finish(s, p, OPEN, 0);
+		return;
+	}
+	/* A fresh matcher per attempt; the pattern compiled in cli_check. */
+	if (expect_init(&p->match, cfg->expect, err, sizeof(err)) == -1) {
+		int saved = errno;
+
+		log_error(cfg, "--expect \"%s\": %s", cfg->expect, err);
+		s->failed = true;
+		finish(s, p, CLOSED, saved);
+		return;
+	}
+	p->talking = true;
+	p->sent = 0;
+	d = clock_ms() + (cfg->wait_ms != NO_LIMIT ? cfg->wait_ms :
+	    EXPECT_WAIT_MS);
+	if (s->cutoff >= 0 && d > s->cutoff)
+		d = s->cutoff;
+	p->deadline = d;
+}
+
+/*
+ * --expect: sends what is left of the request to p, then the FIN, as the
+ * connect mode does (none without a request: CLI.md).  A target that has
+ * gone away may still have answered: the read finds out.
+ */
+static void
+send_request(struct scan *s, struct probe *p)
+{
+	ssize_t n;
+
+	n = send(p->fd, s->req + p->sent, s->req_len - p->sent, 0);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		/* Send no more, and no FIN. */
+		p->sent = s->req_len;
+		return;
+	}
+	p->sent += (size_t)n;
+	/* A failure means the peer is gone: the read reports that. */
+	if (p->sent == s->req_len && s->cfg->half_close)
+		(void)shutdown(p->fd, SHUT_WR);
+}
+
+/*
+ * --expect: p's socket is ready.  Sends the request, reads the answer
+ * into the matcher: a match opens the target; the end of the stream or
+ * an error without one is no match.  Nothing goes to stdout.
+ */
+static void
+converse(struct scan *s, struct probe *p, short revents)
+{
+	unsigned char buf[16 * 1024];
+	ssize_t n;
+
+	if (p->sent < s->req_len && (revents & (POLLOUT | POLLERR)) != 0)
+		send_request(s, p);
+	if ((revents & (POLLIN | POLLERR | POLLHUP)) == 0)
+		return;
+	n = recv(p->fd, buf, sizeof(buf), 0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n > 0 && !expect_feed(&p->match, buf, (size_t)n))
+		return;
+	if (n > 0 || (n == 0 && expect_eof(&p->match)))
+		finish(s, p, OPEN, 0);
+	else
+		no_match(s, p);
 }
 
 static void
@@ -213,6 +332,10 @@ check(struct scan *s, struct probe *p, short revents)
 	unsigned char byte;
 	int soerr = 0;
 
+	if (p->talking) {
+		converse(s, p, revents);
+		return;
+	}
 	if (s->cfg->udp) {
 		if (recv(p->fd, &byte, 1, 0) == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -240,7 +363,9 @@ static void
 timed_out(struct scan *s, struct probe *p)
 {
 	/* UDP: no refusal in time means open (or filtered), as nc says. */
-	if (s->cfg->udp)
+	if (p->talking)
+		no_match(s, p);
+	else if (s->cfg->udp)
 		finish(s, p, OPEN, 0);
 	else
 		attempt_failed(s, p, ETIMEDOUT);
@@ -272,7 +397,7 @@ report_ready(struct scan *s)
 		 * --json reports every probe.
 		 */
 		else if (s->count == 1 || cfg->verbose >= 2 || cfg->json)
-			log_connect_failed(cfg, &ai, p->error);
+			log_probe_failed(cfg, &ai, reason(p));
 	}
 }
 
@@ -302,7 +427,11 @@ poll_round(struct scan *s, struct pollfd *pfd, size_t *who, long long wake)
 		if (p->deadline >= 0 && (d < 0 || p->deadline < d))
 			d = p->deadline;
 		pfd[n].fd = p->fd;
-		pfd[n].events = s->cfg->udp ? POLLIN : POLLOUT;
+		if (p->talking)
+			pfd[n].events = POLLIN |
+			    (p->sent < s->req_len ? POLLOUT : 0);
+		else
+			pfd[n].events = s->cfg->udp ? POLLIN : POLLOUT;
 		who[n++] = i;
 	}
 	if (n == 0 && d < 0)
@@ -402,13 +531,6 @@ retry_rounds(struct scan *s)
 	return rc;
 }
 
-/* Wait-for: why p is not open, for the last word on it. */
-static const char *
-reason(const struct probe *p)
-{
-	return p->why != NULL ? p->why : strerror(p->error);
-}
-
 /*
  * Wait-for: a new attempt on target p, with a fresh lookup of its host
  * (a container's name may come, and its address change, while we wait).
@@ -421,6 +543,7 @@ begin(struct scan *s, struct probe *p)
 
 	p->attempts++;
 	p->started = clock_ms();
+	p->nomatch = false;
 	free(p->why);
 	p->why = NULL;
 	if (p->addrs != NULL) {
@@ -545,20 +668,64 @@ wait_loop(struct scan *s)
 }
 
 /*
- * -z HOST:PORT... [-- COMMAND]: waits for cfg->targets, then execs the
- * command, or says which targets stayed closed and why.
+ * The status when the probes or targets are not open enough: with
+ * --expect, 3 if the last attempt on each one not open connected but did
+ * not match; else, or if one was refused, timed out connecting or did
+ * not resolve, 1.
  */
 static int
-run_wait(const struct config *cfg)
+closed_status(const struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++)
+		if (s->probes[i].state != OPEN && !s->probes[i].nomatch)
+			return EXIT_NET;
+	return s->cfg->expect != NULL ? EXIT_NOMATCH : EXIT_NET;
+}
+
+/*
+ * -z --expect: the request for every target, stdin read to its end
+ * before the first attempt (replay.c); none with -d or from a terminal.
+ * Returns 0, or an exit status after saying why not.
+ */
+static int
+read_request(const struct config *cfg, struct replay *rp)
+{
+	char err[512];
+	int status;
+
+	memset(rp, 0, sizeof(*rp));
+	if (cfg->expect == NULL || !cfg->read_stdin)
+		return 0;
+	if (replay_start(rp, "-z with --expect", false, err,
+	    sizeof(err)) == 0)
+		return 0;
+	status = errno == EFBIG ? EXIT_USAGE : EXIT_NET;
+	if (sig_pending() == 0)
+		log_error(cfg, "%s", err);
+	replay_free(rp);
+	return status;
+}
+
+/*
+ * -z HOST:PORT... [-- COMMAND]: waits for cfg->targets, then execs the
+ * command, or says which targets stayed closed and why.  rp: the
+ * --expect request.
+ */
+static int
+run_wait(const struct config *cfg, const struct replay *rp)
 {
 	struct scan s;
 	char err[512];
 	size_t i;
 	bool ready;
-	int rc;
+	int rc, status;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.req = rp->data;
+	s.req_len = rp->len;
 	s.wait = true;
 	s.count = cfg->targets.count;
 	s.until = s.cutoff = -1;
@@ -578,11 +745,13 @@ run_wait(const struct config *cfg)
 	}
 	rc = wait_loop(&s);
 	ready = rc == 0 && wait_ready(&s);
+	status = rc == 0 ? closed_status(&s) : EXIT_NET;
 	for (i = 0; i < s.count; i++) {
 		struct probe *p = &s.probes[i];
 
 		if (rc == 0 && !ready && p->state != OPEN)
 			log_error(cfg, "%s: %s", p->target->name, reason(p));
+		expect_free(&p->match);
 		if (p->fd != -1)
 			close(p->fd);
 		if (p->addrs != NULL)
@@ -591,7 +760,7 @@ run_wait(const struct config *cfg)
 	}
 	free(s.probes);
 	if (!ready)
-		return EXIT_NET;
+		return status;
 	if (cfg->command == NULL || sig_pending() != 0)
 		return 0;
 	(void)exec_replace(cfg->command, err, sizeof(err));
@@ -600,19 +769,20 @@ run_wait(const struct config *cfg)
 	return rc;
 }
 
-int
-run_scan(const struct config *cfg)
+/* The classic -z HOST PORT...: every port once (or per --retry round). */
+static int
+run_probes(const struct config *cfg, const struct replay *rp)
 {
 	struct scan s;
 	char err[512];
 	size_t i;
 	int status;
 
-	if (cfg->targets.count > 0)
-		return run_wait(cfg);
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
 	s.until = s.cutoff = -1;
+	s.req = rp->data;
+	s.req_len = rp->len;
 	if (addr_resolve(cfg, cfg->host, 0, AF_UNSPEC, false, &s.addrs, err,
 	    sizeof(err), &status) == -1) {
 		log_error(cfg, "%s", err);
@@ -632,12 +802,33 @@ run_scan(const struct config *cfg)
 	if (cfg->random_port)
 		shuffle(s.probes, s.count);
 	status = cfg->retry_ms == NO_LIMIT ? scan_loop(&s) : retry_rounds(&s);
-	status = status == 0 && s.open > 0 ? 0 : EXIT_NET;
-	for (i = 0; i < s.count; i++)
+	if (status == 0)
+		status = s.open > 0 ? 0 : closed_status(&s);
+	else
+		status = EXIT_NET;
+	for (i = 0; i < s.count; i++) {
+		expect_free(&s.probes[i].match);
 		if (s.probes[i].fd != -1)
 			close(s.probes[i].fd);
+	}
 	log_summary(cfg, 0, 0);
 	free(s.probes);
 	freeaddrinfo(s.addrs);
+	return status;
+}
+
+int
+run_scan(const struct config *cfg)
+{
+	struct replay rp;
+	int status;
+
+	if ((status = read_request(cfg, &rp)) != 0)
+		return status;
+	if (cfg->targets.count > 0)
+		status = run_wait(cfg, &rp);
+	else
+		status = run_probes(cfg, &rp);
+	replay_free(&rp);
 	return status;
 }

@@ -11,7 +11,11 @@
  * each bounded by -w, each socket made by sock_prepare.  UDP sends one probe
  * datagram and counts a port closed only on an ICMP refusal.  Prints the
  * -v lines in the order of the ports (the shuffled order with -r).
- * Returns 0 if at least one port is open, else EXIT_NET.
+ * With --expect, stdin (read first) is sent to each port that accepts,
+ * and a port is open only once its answer matches.
+ * Returns 0 if at least one port is open, else EXIT_NET, or EXIT_NOMATCH
+ * when every port connected but none matched.  With targets (-z
+ * HOST:PORT...), waits for them instead and execs the command.
  */
 int	run_scan(const struct config *cfg);
 

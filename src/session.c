@@ -27,6 +27,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "pump.h"
+#include "replay.h"
 #include "session.h"
 #include "sig.h"
 #include "sock.h"
@@ -440,127 +441,20 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 	return fd;
 }
 
-/* Most of a piped stdin that --expect --retry keeps to send again. */
-#define REPLAY_MAX	(64 * 1024)
-
 /*
  * --expect with --retry: each attempt sends the same request, so stdin
- * must give it again.  A file is read again from where it started; a
- * pipe or socket is read to its end first, and each attempt gets a copy
- * through a socket pair put on descriptor 0.  A terminal is just read.
- */
-struct replay {
-	bool		 file;		/* stdin a regular file: seek back */
-	off_t		 start;		/* ... to here */
-	unsigned char	*data;		/* else what stdin held, or NULL */
-	size_t		 len;
-};
-
-/*
- * Reads stdin to its end into rp->data.  Returns 0, or -1 with err
- * filled (errno EFBIG: more than REPLAY_MAX).  A signal ends the wait.
+ * must give it again (replay.c).  Returns 0 or -1 (err).
  */
 static int
-replay_read(struct replay *rp, char *err, size_t errlen)
-{
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	ssize_t n;
-
-	if ((rp->data = malloc(REPLAY_MAX + 1)) == NULL)
-		goto fail;
-	for (;;) {
-		n = read(STDIN_FILENO, rp->data + rp->len,
-		    REPLAY_MAX + 1 - rp->len);
-		if (n == 0)
-			return 0;
-		if (n > 0 && (rp->len += (size_t)n) > REPLAY_MAX) {
-			snprintf(err, errlen, "stdin holds more than %d KiB: "
-			    "--expect with --retry keeps at most that, to send "
-			    "it on each attempt", REPLAY_MAX / 1024);
-			errno = EFBIG;
-			return -1;
-		}
-		if (n > 0)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			(void)sig_poll(&pfd, 1, -1);
-		else if (errno != EINTR)
-			goto fail;
-		if (sig_pending() != 0)
-			goto fail;
-	}
-fail:
-	snprintf(err, errlen, "read stdin for --retry: %s", strerror(errno));
-	return -1;
-}
-
-/* Before the first attempt: what must be kept.  Returns 0 or -1 (err). */
-static int
-replay_start(const struct config *cfg, struct replay *rp, char *err,
+replay_begin(const struct config *cfg, struct replay *rp, char *err,
     size_t errlen)
 {
-	struct stat st;
-
-	memset(rp, 0, sizeof(*rp));
 	if (cfg->expect == NULL || cfg->retry_ms == NO_LIMIT ||
-	    !cfg->read_stdin || isatty(STDIN_FILENO) ||
-	    fstat(STDIN_FILENO, &st) == -1)
-		return 0;
-	if (S_ISREG(st.st_mode) &&
-	    (rp->start = lseek(STDIN_FILENO, 0, SEEK_CUR)) != -1) {
-		rp->file = true;
+	    !cfg->read_stdin) {
+		memset(rp, 0, sizeof(*rp));
 		return 0;
 	}
-	return replay_read(rp, err, errlen);
-}
-
-/* Before each attempt: stdin gives the request from its start again. */
-static int
-replay_rewind(struct replay *rp, char *err, size_t errlen)
-{
-	int sv[2], size = 2 * REPLAY_MAX;
-	size_t off = 0;
-	ssize_t n;
-
-	if (rp->file) {
-		if (lseek(STDIN_FILENO, rp->start, SEEK_SET) == -1)
-			goto fail;
-		return 0;
-	}
-	if (rp->data == NULL)
-		return 0;
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
-		goto fail;
-	/* All of it must fit at once: nobody reads it until the pump. */
-	(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	while (off < rp->len) {
-		n = send(sv[1], rp->data + off, rp->len - off, MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			int saved = errno;
-
-			close(sv[0]);
-			close(sv[1]);
-			errno = saved;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	close(sv[1]);
-	if (dup2(sv[0], STDIN_FILENO) == -1) {
-		int saved = errno;
-
-		close(sv[0]);
-		errno = saved;
-		goto fail;
-	}
-	close(sv[0]);
-	return 0;
-fail:
-	snprintf(err, errlen, "give stdin again for --retry: %s",
-	    strerror(errno));
-	return -1;
+	return replay_start(rp, "--expect with --retry", true, err, errlen);
 }
 
 /*
@@ -612,11 +506,11 @@ run_connect(const struct config *cfg)
 		log_error(cfg, "%s", err);
 		return EXIT_NET;
 	}
-	if (replay_start(cfg, &rp, err, sizeof(err)) == -1) {
+	if (replay_begin(cfg, &rp, err, sizeof(err)) == -1) {
 		status = errno == EFBIG ? EXIT_USAGE : EXIT_NET;
 		if (sig_pending() == 0)
 			log_error(cfg, "%s", err);
-		free(rp.data);
+		replay_free(&rp);
 		tlog_close(&log);
 		return status;
 	}
@@ -644,7 +538,7 @@ run_connect(const struct config *cfg)
 		unix_remove(&made);
 		retry_pause(cfg, deadline);
 	}
-	free(rp.data);
+	replay_free(&rp);
 	unix_remove(&made);
 	if (log_failed(cfg, &log) && status == 0)
 		status = EXIT_NET;

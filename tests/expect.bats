@@ -210,8 +210,8 @@ at_least() {
 	[ -z "$output" ]
 }
 
-@test "--expect does not combine with -k, -e/-c, -z or --send-only" {
-	for args in "-l -k 0" "-e /bin/cat 127.0.0.1 9" "-z 127.0.0.1 9" \
+@test "--expect does not combine with -k, -e/-c or --send-only" {
+	for args in "-l -k 0" "-e /bin/cat 127.0.0.1 9" \
 	    "--send-only 127.0.0.1 9"; do
 		# shellcheck disable=SC2086  # the words are the options
 		run --separate-stderr sc --expect x $args
