@@ -62,14 +62,27 @@ _listening() {
 	return 1
 }
 
+# _job_listening NAME: job NAME's command (timeout's child, looked up anew
+# each time) listens; sets _PORT and _HOST.
+_job_listening() {
+	local child
+	child=$(_child_of "$(bg_pid "$1")")
+	[[ -n $child ]] && _listening "$child"
+}
+
 # peer_listen NAME CMD...: start the peer listener CMD as job NAME (stdin
 # from $BG_STDIN) and set PORT and HOST once it listens.
 peer_listen() {
-	local name=$1 pid _PORT _HOST
+	local name=$1 _PORT _HOST
 	shift
 	bg "$name" "$@"
-	pid=$(bg_cmd_pid "$name")
-	_wait_job "$name" 10 "a listening socket" _listening "$pid"
+	if ! _wait_job "$name" 20 "a listening socket" _job_listening "$name"
+	then
+		# What the job had instead, for the failure message.
+		ps -o pid,ppid,stat,args --ppid "$(bg_pid "$name")" >&2 || true
+		ss -Hltnp >&2 || true
+		return 1
+	fi
 	PORT=$_PORT
 	HOST=$_HOST
 }
