@@ -441,8 +441,13 @@ write_member(struct broker *b, struct member *m)
 		return;
 	if (n <= 0) {
 		if (m->local) {
-			log_error(b->cfg, "write to stdout: %s",
-			    strerror(errno));
+			/* A reader that left (EPIPE) has finished: no error. */
+			if (errno == EPIPE)
+				log_note(b->cfg, 1,
+				    "stdout closed by its reader");
+			else
+				log_error(b->cfg, "write to stdout: %s",
+				    strerror(errno));
 			m->out_open = false;
 			m->len = 0;
 		} else

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "expect.h"
 #include "parse.h"
 
 /* sun_path's size: 108 on Linux, 104 on the BSDs. */
@@ -41,10 +42,12 @@ enum long_only {
 	OPT_TTY,
 	OPT_PROGRESS,
 	OPT_JSON,
+	OPT_EXPECT,
+	OPT_ANY,
 };
 
 static const char short_opts[] =
-    ":46bCc:De:dhI:i:klM:m:NnO:o:P:p:q:rs:T:tUuvW:w:X:x:z" "FGgHKRSVZ";
+    ":46bCc:De:dFhI:i:klM:m:NnO:o:P:p:q:rs:T:tUuvW:w:X:x:z" "GgHKRSVZ";
 
 static const struct option long_opts[] = {
 	{ "ipv4",		no_argument,		NULL, '4' },
@@ -55,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "exec",		required_argument,	NULL, 'e' },
 	{ "socket-debug",	no_argument,		NULL, 'D' },
 	{ "no-stdin",		no_argument,		NULL, 'd' },
+	{ "fdpass",		no_argument,		NULL, 'F' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "recv-buffer",	required_argument,	NULL, 'I' },
 	{ "interval",		required_argument,	NULL, 'i' },
@@ -105,6 +109,8 @@ static const struct option long_opts[] = {
 	{ "tty",		no_argument,		NULL, OPT_TTY },
 	{ "progress",		optional_argument,	NULL, OPT_PROGRESS },
 	{ "json",		no_argument,		NULL, OPT_JSON },
+	{ "expect",		required_argument,	NULL, OPT_EXPECT },
+	{ "any",		no_argument,		NULL, OPT_ANY },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -117,7 +123,6 @@ static const struct {
 	char		 letter;
 	const char	*why;
 } refused[] = {
-	{ 'F', "passes the socket over stdout in OpenBSD nc; not supported" },
 	{ 'G', "sets a source-routing pointer in netcat-traditional and ncat; "
 	    "not supported: routers drop source-routed packets" },
 	{ 'g', "adds a source-routing hop in netcat-traditional and ncat; "
@@ -134,14 +139,15 @@ static const struct {
 };
 
 static const char usage_text[] =
-"usage: sockcat [-46bCDdhklNnrtUuvz] [-c command] [-e program] [-I length]\n"
+"usage: sockcat [-46bCDdFhklNnrtUuvz] [-c command] [-e program] [-I length]\n"
 "               [-i interval] [-M ttl] [-m minttl] [-O length] [-o file]\n"
 "               [-P user] [-p port] [-q seconds] [-s address] [-T tos]\n"
 "               [-W recvlimit] [-w timeout] [-X protocol] [-x address[:port]]\n"
 "               [long options] [host] [port ...]\n"
 "       sockcat -l [options] [address] port\n"
 "       sockcat -l -p port [options] [address]\n"
-"       sockcat -U [options] path\n";
+"       sockcat -U [options] path\n"
+"       sockcat -z [options] host:port ... [-- command [argument ...]]\n";
 
 /* One string per line: C11 caps a single literal at 4095 bytes. */
 static const char *const options_text[] = {
@@ -160,12 +166,15 @@ static const char *const options_text[] = {
 	"  -d, --no-stdin          do not read stdin\n",
 	"  -e, --exec PROG         run PROG (no shell; arguments split on blanks)\n",
 	"                          with the connection as its stdin/stdout\n",
+	"  -F, --fdpass            pass the connected socket to stdout (SCM_RIGHTS)\n",
+	"                          and exit: for ssh's ProxyUseFdpass\n",
 	"  -h, --help              show this help and exit\n",
 	"  -I, --recv-buffer LEN   socket receive buffer size (SO_RCVBUF)\n",
-	"  -i, --interval SECS     delay between lines sent\n",
+	"  -i, --interval SECS     delay between lines sent or ports probed\n",
 	"  -k, --keep-open         keep listening after a client leaves (with -l);\n",
 	"                          with -u and -e/-c, a program per UDP peer\n",
-	"  -l, --listen            listen for an incoming connection\n",
+	"  -l, --listen            listen for an incoming connection; under systemd\n",
+	"                          socket activation, on the socket it passed\n",
 	"  -M, --ttl TTL           outgoing TTL / hop limit\n",
 	"  -m, --min-ttl TTL       minimum incoming TTL / hop limit\n",
 	"  -N, --half-close        shut down the socket's write side on stdin EOF\n",
@@ -177,7 +186,7 @@ static const char *const options_text[] = {
 	"  -p, --source-port PORT  connect: source port; listen: port to listen on\n",
 	"  -q, --quit SECS         after stdin EOF, exit when the peer closes or\n",
 	"                          after SECS; negative: wait for the peer\n",
-	"  -r, --randomize         pick a random source port\n",
+	"  -r, --randomize         random source port (-z: random port order)\n",
 	"  -s, --source ADDR       source address (connect) or bind address (listen)\n",
 	"  -T, --tos TOS           IP TOS / traffic class: lowdelay, throughput,\n",
 	"                          reliability, lowcost, ef, af11-af43, cs0-cs7, ...\n",
@@ -191,14 +200,19 @@ static const char *const options_text[] = {
 	"  -X, --proxy-type TYPE   proxy protocol: 4, 4a, 5 (default), connect;\n",
 	"                          also socks4, socks4a, socks5, http\n",
 	"  -x, --proxy ADDR[:PORT] connect through the proxy at ADDR\n",
-	"  -z, --zero-io           probe ports for listeners, sending no data\n",
+	"  -z, --zero-io           probe ports for listeners, sending no data;\n",
+	"                          with HOST:PORT words, wait until all are open,\n",
+	"                          then run the command after -- in our place\n",
 	"      --allow LIST        accept only clients in LIST (addresses, CIDR)\n",
 	"      --allowfile FILE    accept only clients listed in FILE\n",
+	"      --any               -z HOST:PORT...: one open target is enough\n",
 	"      --append-output     append to -o and --output files\n",
 	"      --broker            relay every client's data to all other clients\n",
 	"      --chat              --broker with <userN> prefixes\n",
 	"      --delay SECS        same as -i (ncat's name)\n",
 	"      --deny LIST         refuse clients in LIST (addresses, CIDR)\n",
+	"      --expect REGEX      exit 0 once what is received matches REGEX (ERE,\n",
+	"                          line by line), 3 if the session ends unmatched\n",
 	"      --denyfile FILE     refuse clients listed in FILE\n",
 	"      --idle-timeout SECS end the session after SECS without traffic (not\n",
 	"                          connect); -u -l -k -e/-c: each peer's program\n",
@@ -220,7 +234,8 @@ static const char *const options_text[] = {
 	"      --version           show the version and exit\n",
 	"\n",
 	"Times take ms, s, m or h (-w 500ms); a bare number is seconds.\n",
-	"Exit status: 0 session completed, 1 network failure, 2 usage error.\n",
+	"Exit status: 0 session completed, 1 network failure, 2 usage error,\n",
+	"3 no match for --expect.\n",
 	NULL,
 };
 
@@ -247,6 +262,7 @@ cli_defaults(struct config *cfg)
 	cfg->proxy_port = -1;
 	cfg->retry_ms = NO_LIMIT;
 	cfg->retry_interval_ms = DEFAULT_RETRY_INTERVAL_MS;
+	cfg->activation.fd = -1;
 }
 
 void
@@ -254,6 +270,7 @@ cli_free(struct config *cfg)
 {
 	free(cfg->ports.ports);
 	cfg->ports.ports = NULL;
+	parse_targets_free(&cfg->targets);
 	acl_free(&cfg->allow);
 	acl_free(&cfg->deny);
 	free(cfg->proxy_auth);
@@ -331,13 +348,89 @@ positive_time(const char *s, const char *opt, bool allow_zero, long *ms,
 	return 0;
 }
 
+/* --expect: a pattern that does not compile is a usage error. */
+static int
+check_expect(const char *pattern, char *err, size_t errlen)
+{
+	struct expect e;
+	char why[256];
+
+	if (expect_init(&e, pattern, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "invalid regular expression \"%s\" for "
+		    "--expect: %s", pattern, why);
+		return -1;
+	}
+	expect_free(&e);
+	return 0;
+}
+
+/* Does the option word w (one of ours) take the next word as its value? */
+static bool
+takes_next(const char *w)
+{
+	const struct option *o, *hit = NULL;
+	const char *p;
+	size_t len;
+
+	if (w[1] == '-') {
+		if (strchr(w, '=') != NULL)
+			return false;
+		len = strlen(w + 2);
+		/* An exact name, or a prefix as getopt_long takes it. */
+		for (o = long_opts; o->name != NULL; o++) {
+			if (strncmp(o->name, w + 2, len) != 0)
+				continue;
+			if (o->name[len] == '\0')
+				return o->has_arg == required_argument;
+			hit = o;
+		}
+		return hit != NULL && hit->has_arg == required_argument;
+	}
+	for (w++; *w != '\0'; w++)
+		if (*w != ':' && (p = strchr(short_opts + 1, *w)) != NULL &&
+		    p[1] == ':')
+			return w[1] == '\0';
+	return false;
+}
+
+/*
+ * Where the command of -z HOST:PORT... -- COMMAND starts: the first "--"
+ * that follows an argument (a "--" before any is the usual end of the
+ * options), or argc.  Found before getopt_long, which would drop it.
+ */
+static int
+command_split(int argc, char *argv[])
+{
+	bool options = true, positional = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			if (positional)
+				return i;
+			options = false;
+		} else if (options && argv[i][0] == '-' &&
+		    argv[i][1] != '\0') {
+			if (takes_next(argv[i]))
+				i++;
+		} else
+			positional = true;
+	}
+	return argc;
+}
+
 int
 cli_parse(struct config *cfg, int argc, char *argv[], char *err,
     size_t errlen)
 {
 	long n;
-	int c;
+	int c, split;
 
+	/* The command keeps argv's NULL end; getopt_long sees the rest. */
+	if ((split = command_split(argc, argv)) < argc) {
+		cfg->command = argv + split + 1;
+		argc = split;
+	}
 	opterr = 0;
 	/* 0, not 1: a full reset, also of a half-read option group. */
 	optind = 0;
@@ -369,6 +462,9 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 			break;
 		case 'd':
 			cfg->read_stdin = false;
+			break;
+		case 'F':
+			cfg->fd_pass = true;
 			break;
 		case 'h':
 			cfg->want_help = true;
@@ -552,6 +648,14 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 		case OPT_JSON:
 			cfg->json = true;
 			break;
+		case OPT_EXPECT:
+			if (check_expect(optarg, err, errlen) == -1)
+				return -1;
+			cfg->expect = optarg;
+			break;
+		case OPT_ANY:
+			cfg->any = true;
+			break;
 		case OPT_NO_SHUTDOWN:
 			cfg->no_shutdown_flag = true;
 			break;
@@ -644,11 +748,81 @@ check_listen_args(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	cfg->host = addr != NULL ? addr : cfg->source;
-	if (cfg->port == -1) {
+	/* Under socket activation the unit says where to listen. */
+	if (cfg->port == -1 && cfg->activation.count == 0) {
 		snprintf(err, errlen, "missing port to listen on "
 		    "(sockcat -l PORT, or -l 0 for any free port)");
 		return -1;
 	}
+	return 0;
+}
+
+/* Is this -z the wait-for form: targets, a command or --any? */
+static bool
+wait_form(const struct config *cfg)
+{
+	int i;
+
+	if (cfg->command != NULL || cfg->any)
+		return true;
+	for (i = 0; i < cfg->nargs; i++)
+		if (parse_is_target(cfg->args[i]))
+			return true;
+	return false;
+}
+
+/*
+ * -z HOST:PORT... [-- COMMAND]: the targets to wait for.  The classic
+ * HOST PORT... makes a target of each port; a mix of the forms is a
+ * usage error naming the word that breaks it.
+ */
+static int
+check_wait_args(struct config *cfg, char *err, size_t errlen)
+{
+	const char *proto = cfg->udp ? "udp" : "tcp";
+	bool classic;
+	size_t j;
+	int i;
+
+	if (cfg->command != NULL && cfg->command[0] == NULL) {
+		snprintf(err, errlen, "missing command after --");
+		return -1;
+	}
+	if (cfg->nargs == 0) {
+		snprintf(err, errlen, "missing targets to wait for "
+		    "(-z HOST:PORT ...)");
+		return -1;
+	}
+	classic = !parse_is_target(cfg->args[0]);
+	if (classic && cfg->args[0][0] == '\0') {
+		snprintf(err, errlen, "invalid host \"\": empty");
+		return -1;
+	}
+	if (classic && cfg->nargs == 1) {
+		snprintf(err, errlen, "missing port to connect to on \"%s\"",
+		    cfg->args[0]);
+		return -1;
+	}
+	for (i = classic ? 1 : 0; i < cfg->nargs; i++) {
+		if (parse_is_target(cfg->args[i]) == classic) {
+			snprintf(err, errlen, "argument \"%s\" mixes forms: "
+			    "-z takes HOST PORT... or HOST:PORT..., not both",
+			    cfg->args[i]);
+			return -1;
+		}
+		if ((classic ? parse_port_list(cfg->args[i], proto,
+		    &cfg->ports, err, errlen) : parse_target(cfg->args[i],
+		    proto, &cfg->targets, err, errlen)) == -1)
+			return -1;
+	}
+	for (j = 0; classic && j < cfg->ports.count; j++)
+		if (parse_target_add(&cfg->targets, cfg->args[0],
+		    cfg->ports.ports[j], NULL, err, errlen) == -1)
+			return -1;
+	if (cfg->source_port_arg != NULL &&
+	    parse_port(cfg->source_port_arg, proto, false, &cfg->source_port,
+	    err, errlen) == -1)
+		return -1;
 	return 0;
 }
 
@@ -659,6 +833,8 @@ check_connect_args(struct config *cfg, char *err, size_t errlen)
 	const char *proto = cfg->udp ? "udp" : "tcp";
 	int i;
 
+	if (cfg->scan && wait_form(cfg))
+		return check_wait_args(cfg, err, errlen);
 	if (cfg->nargs == 0) {
 		snprintf(err, errlen, "missing host and port to connect to "
 		    "(see sockcat -h)");
@@ -700,6 +876,8 @@ check_connect_args(struct config *cfg, char *err, size_t errlen)
 static int
 check_unix_args(struct config *cfg, char *err, size_t errlen)
 {
+	if (cfg->nargs == 0 && cfg->listen && cfg->activation.count > 0)
+		return 0;	/* the unit's socket: activation_take() */
 	if (cfg->nargs == 0) {
 		snprintf(err, errlen, "missing socket path for -U");
 		return -1;
@@ -898,9 +1076,36 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		{ cfg->json && cfg->progress == PROGRESS_ALWAYS,
 		    "options --json and --progress=always conflict: both "
 		    "write to stderr" },
+		{ cfg->expect != NULL && (cfg->keep_open || exec ||
+		    cfg->broker || cfg->send_only || cfg->scan),
+		    "option --expect matches one session's received data: it "
+		    "does not combine with -k, -e, -c, -z, --broker, --chat "
+		    "or --send-only" },
+		{ cfg->fd_pass && (cfg->listen || cfg->scan || exec ||
+		    cfg->broker),
+		    "option -F hands a connected socket to the program on "
+		    "stdout: it does not combine with -l, -z, -e, -c, --broker "
+		    "or --chat" },
+		{ cfg->fd_pass && cfg->unix_socket && cfg->udp,
+		    "options -F and -U -u conflict: sockcat removes its "
+		    "datagram socket's own path on exit, so the socket passed "
+		    "could not be answered" },
+		{ cfg->fd_pass && (cfg->crlf || cfg->interval_ms > 0 ||
+		    cfg->hex_path != NULL || cfg->raw_path != NULL ||
+		    cfg->quit_ms != NO_LIMIT || cfg->telnet ||
+		    cfg->recv_limit != NO_LIMIT || cfg->send_only ||
+		    cfg->recv_only || cfg->tty || cfg->expect != NULL),
+		    "option -F moves no data itself: it does not combine with "
+		    "-C, -i, -o, -q, -t, -W, --output, --send-only, --recv-only, "
+		    "--tty or --expect" },
 		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
 		    "option -s with -U needs -u: it names the local datagram "
 		    "socket" },
+		{ cfg->command != NULL && !cfg->scan,
+		    "a command after -- needs -z: sockcat -z HOST:PORT... -- "
+		    "COMMAND runs it once the targets are open" },
+		{ cfg->any && !cfg->scan,
+		    "option --any needs -z: it waits for one of the targets" },
 	};
 	size_t i;
 
@@ -935,6 +1140,7 @@ check_numeric(const char *host, char *err, size_t errlen)
 int
 cli_check(struct config *cfg, char *err, size_t errlen)
 {
+	size_t i;
 	int rc;
 
 	if (check_conflicts(cfg, err, errlen) == -1)
@@ -948,6 +1154,9 @@ cli_check(struct config *cfg, char *err, size_t errlen)
 		cfg->read_stdin = false;
 		cfg->half_close = false;
 	}
+	if (cfg->listen &&
+	    activation_init(&cfg->activation, err, errlen) == -1)
+		return -1;
 	if (cfg->unix_socket)
 		rc = check_unix_args(cfg, err, errlen);
 	else if (cfg->listen)
@@ -956,12 +1165,22 @@ cli_check(struct config *cfg, char *err, size_t errlen)
 		rc = check_connect_args(cfg, err, errlen);
 	if (rc == -1)
 		return -1;
+	if (cfg->activation.count > 0) {
+		if (activation_take(&cfg->activation, cfg, err, errlen) == -1)
+			return -1;
+		if (cfg->unix_socket && cfg->unix_path == NULL)
+			cfg->unix_path = cfg->activation.path;
+	}
 	if (cfg->proxy_arg != NULL && check_proxy_args(cfg, err, errlen) == -1)
 		return -1;
 	/*
 	 * -n: no name lookups here.  A SOCKS4a, SOCKS5 or HTTP proxy looks up
 	 * the target itself, so only the proxy's own address must be numeric.
 	 */
+	for (i = 0; cfg->numeric && i < cfg->targets.count; i++)
+		if (check_numeric(cfg->targets.items[i].host, err,
+		    errlen) == -1)
+			return -1;
 	if (cfg->numeric && !cfg->unix_socket &&
 	    ((cfg->proxy_type == PROXY_NONE ||
 	    cfg->proxy_type == PROXY_SOCKS4 ?

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "acl.h"
+#include "activation.h"
 #include "parse.h"
 
 #define SOCKCAT_VERSION	"0.1.0"
@@ -13,6 +14,7 @@
 /* Exit statuses of CLI.md. */
 #define EXIT_NET	1	/* network failure */
 #define EXIT_USAGE	2	/* unknown option, bad value, conflict */
+#define EXIT_NOMATCH	3	/* --expect: the session ended unmatched */
 
 /* "No limit" for every time and count below. */
 #define NO_LIMIT	(-1L)
@@ -81,6 +83,7 @@ struct config {
 	bool		 tty;		/* --tty: raw local terminal */
 	int		 progress;	/* --progress: PROGRESS_* */
 	bool		 json;		/* --json: events as JSON lines */
+	const char	*expect;	/* --expect: ERE the peer must send */
 
 	/* Socket options; -1 leaves the system default. */
 	bool		 broadcast;	/* -b */
@@ -101,6 +104,11 @@ struct config {
 	/* -z: probe, send nothing; every port in the order to probe. */
 	bool		 scan;
 	struct port_list ports;
+
+	/* -z HOST:PORT... [-- COMMAND]: wait for targets, then exec. */
+	struct target_list targets;	/* empty: the classic port scan */
+	bool		 any;		/* --any: one open target suffices */
+	char		**command;	/* the words after --, or NULL */
 
 	/* -e / -c: run a program on the connection. */
 	const char	*exec_prog;	/* -e: argv split on blanks, no shell */
@@ -129,6 +137,12 @@ struct config {
 	int		 proxy_port;
 	const char	*proxy_user;	/* -P, or --proxy-auth's user */
 	char		*proxy_pass;	/* --proxy-auth, SOCKCAT_PROXY_PASS */
+
+	/* -F: pass the connected socket over stdout (SCM_RIGHTS), exit. */
+	bool		 fd_pass;
+
+	/* -l under systemd: the socket it passed (activation.fd, or -1). */
+	struct activation activation;
 
 	/* Bookkeeping for cli_check(): what was given, and how. */
 	char		**args;		/* positional arguments */

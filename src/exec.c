@@ -207,24 +207,34 @@ in_foreground(void)
 	return false;
 }
 
-/* Runs in the child after fork: never returns. */
+/*
+ * Before exec: the default action for every signal sockcat handles or
+ * ignores (our ignored SIGPIPE would survive exec), and the signal mask
+ * sockcat started with (the signals we block outside our waits would stay
+ * blocked too).  Dies by a terminating signal that already came.
+ */
 static void
-child_main(const struct config *cfg, int net_fd, const struct sockaddr *peer,
-    socklen_t peerlen, int in_fd, int out_fd, char **argv, bool own_group)
+signals_default(void)
 {
 	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP,
 	    SIGCHLD };
 	struct sigaction sa;
 	size_t i;
 
-	/* Our ignored SIGPIPE would survive exec; give the default back. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
-	/* The signals we block outside our waits would stay blocked too. */
 	sig_child_mask();
+}
+
+/* Runs in the child after fork: never returns. */
+static void
+child_main(const struct config *cfg, int net_fd, const struct sockaddr *peer,
+    socklen_t peerlen, int in_fd, int out_fd, char **argv, bool own_group)
+{
+	signals_default();
 	/* The parent does the same: whoever comes first, no race. */
 	if (own_group)
 		(void)setpgid(0, 0);
@@ -308,6 +318,19 @@ fail:
 		if (from[i] != -1)
 			close(from[i]);
 	}
+	return -1;
+}
+
+int
+exec_replace(char *const argv[], char *err, size_t errlen)
+{
+	int saved;
+
+	signals_default();
+	execvp(argv[0], argv);
+	saved = errno;
+	snprintf(err, errlen, "run %s: %s", argv[0], strerror(saved));
+	errno = saved;
 	return -1;
 }
 

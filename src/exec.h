@@ -57,6 +57,17 @@ int	exec_start_peer(const struct config *cfg, int net_fd,
 int	exec_wait(struct exec_child *child);
 
 /*
+ * Replaces sockcat with the program argv (searched in PATH, no shell), so
+ * that its exit status is ours and no sockcat process stays: the -z
+ * wait-for command.  Signal dispositions and mask are reset as for
+ * exec_start(); descriptors are the caller's business (ours are
+ * close-on-exec; inherited ones pass on, as through env(1)).  Returns
+ * only on failure: -1 with errno and a reason in err; exit 127 for
+ * ENOENT and 126 otherwise, as sh(1) does.
+ */
+int	exec_replace(char *const argv[], char *err, size_t errlen);
+
+/*
  * kill(2) for a program exec_start() started and that is not yet reaped:
  * its whole process group when it leads one, else the program alone.
  */

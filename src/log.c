@@ -215,14 +215,15 @@ log_accepted(const struct config *cfg, int fd, const struct sockaddr *peer,
 
 /* The NAME of the connect lines: the host as typed, or a reverse lookup. */
 static void
-target_name(const struct config *cfg, const struct addrinfo *ai, char *name)
+target_name(const struct config *cfg, const char *host,
+    const struct addrinfo *ai, char *name)
 {
 	struct addrinfo hints, *res;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST;
-	if (!cfg->numeric && getaddrinfo(cfg->host, NULL, &hints, &res) != 0) {
-		snprintf(name, ADDR_TEXTLEN, "%s", cfg->host);
+	if (!cfg->numeric && getaddrinfo(host, NULL, &hints, &res) != 0) {
+		snprintf(name, ADDR_TEXTLEN, "%s", host);
 		return;
 	}
 	if (!cfg->numeric)
@@ -257,7 +258,7 @@ connect_event(const struct config *cfg, const struct addrinfo *ai, bool open,
 		jend(&j);
 		return;
 	}
-	target_name(cfg, ai, name);
+	target_name(cfg, cfg->host, ai, name);
 	if (open)
 		snprintf(outcome, sizeof(outcome), "open");
 	else
@@ -279,6 +280,43 @@ log_connect_failed(const struct config *cfg, const struct addrinfo *ai,
 {
 	if (wanted(cfg, 1))
 		connect_event(cfg, ai, false, strerror(errnum));
+}
+
+void
+log_attempt(const struct config *cfg, const struct log_attempt *a)
+{
+	char name[ADDR_TEXTLEN], text[ADDR_TEXTLEN];
+	struct jline j;
+	int port = a->port;
+
+	/* -vv shows failed attempts; --json reports every attempt. */
+	if (!wanted(cfg, a->open || json(cfg) ? 1 : 2))
+		return;
+	if (a->ai != NULL)
+		addr_numeric(a->ai->ai_addr, a->ai->ai_addrlen, text, &port);
+	if (json(cfg)) {
+		jbegin(&j, "probe");
+		jkey_str(&j, "proto", proto_name(cfg));
+		jkey_str(&j, "target", a->target);
+		jkey_str(&j, "host", a->host);
+		if (a->ai != NULL)
+			jkey_str(&j, "address", text);
+		jkey_num(&j, "port", (unsigned long long)port);
+		jkey_num(&j, "attempt", a->attempt);
+		jkey_bool(&j, "open", a->open);
+		if (a->reason != NULL)
+			jkey_str(&j, "reason", a->reason);
+		jend(&j);
+		return;
+	}
+	if (a->ai == NULL) {
+		fprintf(stderr, "sockcat: %s: %s\n", a->target, a->reason);
+		return;
+	}
+	target_name(cfg, a->host, a->ai, name);
+	fprintf(stderr, "%s [%s] %d (%s) %s%s\n", name, text, port,
+	    addr_service(port, cfg->udp), a->open ? "open" : ": ",
+	    a->open ? "" : a->reason);
 }
 
 void

@@ -29,6 +29,26 @@ void	log_connected(const struct config *cfg, const struct addrinfo *ai);
 void	log_connect_failed(const struct config *cfg,
 	    const struct addrinfo *ai, int errnum);
 
+/* One attempt on a -z target (wait-for), for log_attempt(). */
+struct log_attempt {
+	const char		*target;	/* its name: "db:5432" */
+	const char		*host;		/* as given */
+	int			 port;
+	const struct addrinfo	*ai;		/* the address; NULL: none */
+	unsigned long long	 attempt;	/* 1, 2, ... */
+	bool			 open;
+	const char		*reason;	/* why not open, or NULL */
+};
+
+/*
+ * The outcome of one attempt on a -z target: with -v the open line
+ * "NAME [ADDR] PORT (SERVICE) open" when the target opens, with -vv also
+ * "NAME [ADDR] PORT (SERVICE) : REASON" for every failed attempt (or
+ * "sockcat: TARGET: REASON" when the host did not resolve); with --json a
+ * "probe" event for every attempt, with target, attempt and open.
+ */
+void	log_attempt(const struct config *cfg, const struct log_attempt *a);
+
 /* "(UNKNOWN) [/path] open" (-v) after a -U connect. */
 void	log_unix_connected(const struct config *cfg);
 

@@ -301,3 +301,111 @@ parse_tos(const char *s, int *tos, char *err, size_t errlen)
 	    "lowdelay, throughput, ef, af11-af43, cs0-cs7", s);
 	return -1;
 }
+
+bool
+parse_is_target(const char *s)
+{
+	const char *colon = strchr(s, ':');
+
+	if (s[0] == '[')
+		return true;
+	return colon != NULL && strchr(colon + 1, ':') == NULL;
+}
+
+int
+parse_target_add(struct target_list *list, const char *host, int port,
+    const char *name, char *err, size_t errlen)
+{
+	struct target *t;
+	char text[PARSE_ERRLEN];
+	size_t cap;
+
+	if (list->count == list->cap) {
+		cap = list->cap == 0 ? 8 : list->cap * 2;
+		if ((t = realloc(list->items, cap * sizeof(*t))) == NULL)
+			goto nomem;
+		list->items = t;
+		list->cap = cap;
+	}
+	if (name == NULL) {
+		snprintf(text, sizeof(text), strchr(host, ':') != NULL ?
+		    "[%s]:%d" : "%s:%d", host, port);
+		name = text;
+	}
+	t = &list->items[list->count];
+	t->port = port;
+	t->host = strdup(host);
+	t->name = strdup(name);
+	if (t->host == NULL || t->name == NULL) {
+		free(t->host);
+		free(t->name);
+		goto nomem;
+	}
+	list->count++;
+	return 0;
+nomem:
+	snprintf(err, errlen, "target list: %s", strerror(errno));
+	return -1;
+}
+
+int
+parse_target(const char *s, const char *proto, struct target_list *list,
+    char *err, size_t errlen)
+{
+	struct port_list ports = { NULL, 0, 0 };
+	const char *host = s, *port, *close;
+	char hostbuf[PARSE_ERRLEN];
+	size_t hostlen, i;
+	int rc = -1;
+
+	if (s[0] == '[') {
+		close = strchr(s, ']');
+		if (close == NULL || close[1] != ':') {
+			snprintf(err, errlen, "invalid target \"%s\": "
+			    "expected [ADDRESS]:PORT", s);
+			return -1;
+		}
+		host = s + 1;
+		hostlen = (size_t)(close - host);
+		port = close + 2;
+	} else {
+		port = strchr(s, ':') + 1;
+		hostlen = (size_t)(port - 1 - s);
+	}
+	if (hostlen == 4 && strncmp(s, "unix", 4) == 0 && port[0] == '/') {
+		snprintf(err, errlen, "invalid target \"%s\": Unix socket "
+		    "targets are not supported", s);
+		return -1;
+	}
+	if (hostlen == 0 || hostlen >= sizeof(hostbuf) || *port == '\0') {
+		snprintf(err, errlen, "invalid target \"%s\": expected "
+		    "HOST:PORT or [ADDRESS]:PORT", s);
+		return -1;
+	}
+	memcpy(hostbuf, host, hostlen);
+	hostbuf[hostlen] = '\0';
+	if (parse_port_list(port, proto, &ports, err, errlen) == -1)
+		goto out;
+	for (i = 0; i < ports.count; i++)
+		if (parse_target_add(list, hostbuf, ports.ports[i],
+		    ports.count == 1 ? s : NULL, err, errlen) == -1)
+			goto out;
+	rc = 0;
+out:
+	free(ports.ports);
+	return rc;
+}
+
+void
+parse_targets_free(struct target_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++) {
+		free(list->items[i].host);
+		free(list->items[i].name);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = list->cap = 0;
+}

@@ -63,6 +63,44 @@ int	parse_time(const char *s, const char *opt, bool allow_negative,
  */
 int	parse_tos(const char *s, int *tos, char *err, size_t errlen);
 
+/* One -z target to wait for: a host and a port, and its name. */
+struct target {
+	char	*host;		/* without brackets */
+	int	 port;
+	char	*name;		/* for messages: the word, or HOST:PORT */
+};
+
+/* The targets in the order given; parse_targets_free() when done. */
+struct target_list {
+	struct target	*items;
+	size_t		 count, cap;
+};
+
+/*
+ * True if s has a target's form: [ADDRESS]:PORT, or HOST:PORT with one
+ * ':' in all.  A bare IPv6 address (two or more ':') is a host, so the
+ * classic "-z ::1 80" keeps its meaning.
+ */
+bool	parse_is_target(const char *s);
+
+/*
+ * Appends the targets of s, HOST:PORT or [ADDRESS]:PORT, where PORT is
+ * what parse_port_list() takes: each port of a range or list is a target
+ * of its own.  Returns 0, or -1 with a reason naming s in err.
+ */
+int	parse_target(const char *s, const char *proto,
+	    struct target_list *list, char *err, size_t errlen);
+
+/*
+ * Appends host and port as a target named HOST:PORT ([HOST]:PORT when
+ * host holds a ':').  Returns 0, or -1 with a reason in err.
+ */
+int	parse_target_add(struct target_list *list, const char *host,
+	    int port, const char *name, char *err, size_t errlen);
+
+/* Frees the targets and their strings. */
+void	parse_targets_free(struct target_list *list);
+
 /* True if s is a non-empty string of decimal digits only. */
 bool	parse_is_digits(const char *s);
 

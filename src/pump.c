@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "admit.h"
 #include "clock.h"
+#include "expect.h"
 #include "fdflags.h"
 #include "log.h"
 #include "pump.h"
@@ -133,10 +134,12 @@ struct pump {
 	bool	limit_reached;	/* -W */
 	bool	cr_before;	/* -C: the last byte read from stdin was CR */
 	bool	out_gone;	/* the reader of out_fd left: drop data */
+	int	out_type;	/* out_fd's socket type; 0: not a socket */
 	bool	write_shut;	/* shutdown(SHUT_WR) done */
 	bool	net_failed;	/* socket error: err says it; flush stdout */
 	bool	stdin_failed;	/* read error on stdin: err says it */
 	bool	program_exited;	/* -e/-c: ends->program has exited */
+	bool	matched;	/* --expect matched: receive no more */
 	int	send_errno;	/* sending failed: the session's error */
 	size_t	dgram_cap;	/* UDP: lowered after EMSGSIZE */
 	unsigned long	packets;
@@ -149,6 +152,8 @@ struct pump {
 	char			*err;
 	size_t			 errlen;
 };
+
+static void	lane_to_copy(struct lane *);
 
 /* Contiguous free space after the data. */
 static size_t
@@ -250,6 +255,18 @@ expand_crlf(unsigned char *data, size_t n, bool *cr_before)
 			data[--j] = '\r';
 	}
 	return n + lf;
+}
+
+/* fd's socket type (SOCK_STREAM...), or 0 if it is not a socket. */
+static int
+socket_type(int fd)
+{
+	int type;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return 0;	/* ENOTSOCK */
+	return type;
 }
 
 /* UDP: the largest payload a datagram to ss carries. */
@@ -484,6 +501,9 @@ read_net(struct pump *p)
 	}
 	if (n == 0 && !p->cfg->udp) {
 		p->net_in_open = false;
+		/* The last line is whole now: its $ may match. */
+		p->matched = p->ends->expect != NULL &&
+		    expect_eof(p->ends->expect);
 		return PUMP_DONE;
 	}
 	p->stats->rcvd += (unsigned long long)n;
@@ -493,6 +513,12 @@ read_net(struct pump *p)
 		    p->ctl.data, &replylen);
 		/* After our FIN, refusals can no longer be sent. */
 		p->ctl.len = p->write_shut ? 0 : replylen;
+	}
+	/* --expect sees what stdout gets; once it matches, read no more. */
+	if (p->ends->expect != NULL &&
+	    expect_feed(p->ends->expect, buf_tail(b), (size_t)n)) {
+		p->matched = true;
+		p->net_in_open = false;
 	}
 	/*
 	 * --send-only, or nobody reads any more: what arrives is logged and
@@ -510,6 +536,33 @@ read_net(struct pump *p)
 	return PUMP_DONE;
 }
 
+/*
+ * Writing out failed.  EPIPE is a reader that has finished, not a
+ * failure: a program that exited without reading it all leaves the rest
+ * to be dropped; stdout's reader (head(1), an ssh that closed its
+ * ProxyCommand) ends the session, quietly, as it ends cat(1).
+ */
+static enum pump_result
+out_failure(struct pump *p, int errnum)
+{
+	if (errnum != EPIPE)
+		return fail(p, PUMP_LOCAL_ERROR, "write to", p->ends->out_name,
+		    errnum);
+	if (!p->ends->out_may_close)
+		return PUMP_READER_GONE;
+	p->out_gone = true;
+	p->to_out.head = p->to_out.len = 0;
+	if (p->dg != NULL) {
+		p->dg->count = p->dg->next = 0;
+		p->dg->pending = 0;
+	}
+	if (p->down.mode == LANE_VIA || p->down.mode == LANE_DIRECT) {
+		p->down.in_pipe = 0;
+		lane_to_copy(&p->down);
+	}
+	return PUMP_DONE;
+}
+
 static enum pump_result
 write_stdout(struct pump *p)
 {
@@ -520,14 +573,7 @@ write_stdout(struct pump *p)
 	if (n == -1) {
 		if (is_transient(errno))
 			return PUMP_DONE;
-		if (errno == EPIPE && p->ends->out_may_close) {
-			/* The program exited without reading it all: fine. */
-			p->out_gone = true;
-			b->head = b->len = 0;
-			return PUMP_DONE;
-		}
-		return fail(p, PUMP_LOCAL_ERROR, "write to", p->ends->out_name,
-		    errno);
+		return out_failure(p, errno);
 	}
 	buf_consume(b, (size_t)n);
 	touch(p);
@@ -543,6 +589,15 @@ close_stdout(struct pump *p)
 	p->out_closed = true;
 	if (!p->ends->close_out)
 		return;
+	/*
+	 * A socket (inetd, Accept=yes: stdin is the same socket) is ended by
+	 * a FIN; /dev/null on fd 1 would send nothing while fd 0 holds it.
+	 * ENOTCONN: its peer has gone already, and needs no EOF.
+	 */
+	if (p->out_type != 0) {
+		(void)shutdown(p->ends->out_fd, SHUT_WR);
+		return;
+	}
 	fdflags_restore_one(&p->saved, p->ends->out_fd);
 	/* dup2 keeps fd 1 valid, so nothing else can land on it. */
 	if ((fd = open("/dev/null", O_WRONLY)) == -1)
@@ -625,6 +680,7 @@ choose_lanes(struct pump *p)
 	p->up.pipe_rd = p->up.pipe_wr = -1;
 	p->down.pipe_rd = p->down.pipe_wr = -1;
 	if (p->cfg->udp && !p->cfg->no_splice && e->log == NULL &&
+	    e->expect == NULL &&
 	    p->cfg->recv_limit == NO_LIMIT && !p->cfg->send_only &&
 	    !e->udp_server) {
 		if ((p->dg = calloc(1, sizeof(*p->dg))) != NULL &&
@@ -643,7 +699,9 @@ choose_lanes(struct pump *p)
 			p->up.mode = LANE_DIRECT;
 		}
 	}
-	if (p->cfg->send_only || fstat(e->out_fd, &st) == -1)
+	/* --expect must see what arrives: only sending stays zero-copy. */
+	if (p->cfg->send_only || e->expect != NULL ||
+	    fstat(e->out_fd, &st) == -1)
 		return;
 	if (S_ISFIFO(st.st_mode)) {
 		p->down.cap = zc_grow_pipe(e->out_fd);
@@ -735,15 +793,8 @@ down_direct(struct pump *p, bool from_src)
 		}
 		if (errno == EINTR)
 			break;
-		if (errno == EPIPE) {
-			if (p->ends->out_may_close) {
-				p->out_gone = true;
-				lane_to_copy(l);
-				break;
-			}
-			return fail(p, PUMP_LOCAL_ERROR, "write to",
-			    p->ends->out_name, errno);
-		}
+		if (errno == EPIPE)
+			return out_failure(p, errno);
 		if (is_net_error(errno)) {
 			(void)fail(p, PUMP_NET_ERROR, "read from", p->ends->peer,
 			    errno);
@@ -800,8 +851,7 @@ down_drain(struct pump *p)
 			l->in_pipe -= (size_t)n;
 			touch(p);
 		} else if (n == -1 && errno == EPIPE)
-			return fail(p, PUMP_LOCAL_ERROR, "write to",
-			    p->ends->out_name, errno);
+			return out_failure(p, errno);
 		else if (n == -1 && errno != EAGAIN && errno != EINTR)
 			l->drain_by_copy = true;
 	}
@@ -871,6 +921,34 @@ dgram_read(struct pump *p)
 	return PUMP_DONE;
 }
 
+/*
+ * UDP to a stdout that keeps message boundaries (a SOCK_SEQPACKET or
+ * SOCK_DGRAM socket): one write per datagram, each taken whole or not
+ * at all, so each stays one message.
+ */
+static enum pump_result
+dgram_write_each(struct pump *p)
+{
+	struct dgrams *d = p->dg;
+	ssize_t n;
+
+	for (; d->next < d->count; d->next++) {
+		size_t len = d->len[d->next];
+
+		if (len == 0)
+			continue;	/* refused: see dgram_read() */
+		n = write(p->ends->out_fd, d->iov[d->next].iov_base, len);
+		if (n == -1) {
+			if (is_transient(errno))
+				break;
+			return out_failure(p, errno);
+		}
+		d->pending -= len;
+		touch(p);
+	}
+	return PUMP_DONE;
+}
+
 /* UDP: the received datagrams out to stdout in one writev(2). */
 static enum pump_result
 dgram_write(struct pump *p)
@@ -881,6 +959,8 @@ dgram_write(struct pump *p)
 	ssize_t n;
 	size_t left;
 
+	if (p->out_type == SOCK_SEQPACKET || p->out_type == SOCK_DGRAM)
+		return dgram_write_each(p);
 	for (i = d->next; i < d->count; i++) {
 		w[cnt].iov_base = d->iov[i].iov_base;
 		w[cnt].iov_len = d->len[i];
@@ -895,14 +975,7 @@ dgram_write(struct pump *p)
 	if (n == -1) {
 		if (is_transient(errno))
 			return PUMP_DONE;
-		if (errno == EPIPE && p->ends->out_may_close) {
-			p->out_gone = true;
-			d->count = d->next = 0;
-			d->pending = 0;
-			return PUMP_DONE;
-		}
-		return fail(p, PUMP_LOCAL_ERROR, "write to", p->ends->out_name,
-		    errno);
+		return out_failure(p, errno);
 	}
 	d->pending -= (size_t)n;
 	for (left = (size_t)n; left > 0 && d->next < d->count; ) {
@@ -944,6 +1017,10 @@ session_over(struct pump *p, enum pump_result *why)
 {
 	long long now;
 
+	if (p->matched && out_pending(p) == 0) {
+		*why = PUMP_MATCHED;
+		return true;
+	}
 	if (p->net_failed && !p->net_in_open && out_pending(p) == 0) {
 		*why = PUMP_NET_ERROR;
 		return true;
@@ -1365,6 +1442,7 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		    errno);
 		goto out;
 	}
+	p.out_type = socket_type(ends->out_fd);
 	choose_lanes(&p);
 	p.dgram_cap = dgram_start(&p);
 	lowat_init(&p.lowat, ends->net_fd, p.down.mode == LANE_VIA ?

@@ -10,18 +10,23 @@
 #include "cli.h"
 #include "tlog.h"
 
+struct expect;
+
 /* The descriptors of one session. */
 struct pump_ends {
 	int	in_fd;		/* stdin, or -1 with -d */
 	int	out_fd;		/* stdout */
 	int	net_fd;		/* connected socket, non-blocking */
-	bool	close_out;	/* replace out_fd by /dev/null at net EOF */
+	bool	close_out;	/* end out_fd at net EOF: a socket by
+				   shutdown(SHUT_WR), else /dev/null over it */
 	const char *peer;	/* "127.0.0.1 port 7777", for messages */
 	struct tlog *log;	/* -o / --output, or NULL */
 	const char *in_name;	/* "stdin", for messages */
 	const char *out_name;	/* "stdout", for messages */
-	bool	out_may_close;	/* a reader that goes away (EPIPE) is done,
-				   not failed: a -e program that exited */
+	bool	out_may_close;	/* a reader that goes away (EPIPE): its data
+				   is dropped and the session goes on (a -e
+				   program that exited); else it ends the
+				   session, PUMP_READER_GONE */
 	bool	udp_server;	/* -u -l -k: net_fd unconnected; datagrams
 				   from anyone, stdin to the latest sender */
 	bool	udp_locked;	/* -u -l: net_fd connected to its first
@@ -29,6 +34,8 @@ struct pump_ends {
 				   queued before: they are dropped */
 	pid_t	program;	/* -e/-c: in_fd and out_fd are its pipes;
 				   its exit ends the session.  Else -1 */
+	struct expect *expect;	/* --expect: fed what is received; its
+				   match ends the session.  Else NULL */
 };
 
 /* What a session moved, for -vv and messages. */
@@ -49,6 +56,8 @@ enum pump_result {
 	PUMP_NET_ERROR,		/* the socket failed: err says how */
 	PUMP_LOCAL_ERROR,	/* stdin/stdout failed: err says how */
 	PUMP_SIGNAL,		/* SIGINT/SIGTERM/SIGHUP: see sig_pending() */
+	PUMP_MATCHED,		/* --expect matched, and all before it went */
+	PUMP_READER_GONE,	/* stdout's reader left (EPIPE): it is done */
 };
 
 /*

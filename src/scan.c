@@ -1,4 +1,4 @@
-/* scan.c -- -z: probe ports for listeners, many at once, report in order. */
+/* scan.c -- -z: probe ports, or wait for targets and exec; one poll loop. */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "exec.h"
 #include "log.h"
 #include "scan.h"
 #include "sig.h"
@@ -24,6 +25,12 @@
 /* How long a UDP probe waits for a refusal when -w is not given. */
 #define UDP_WAIT_MS	1000
 
+/*
+ * Wait-for with --retry: how long an attempt may run past the deadline
+ * (the last one starts there) when -w does not bound it.
+ */
+#define LAST_ATTEMPT_MS	1000
+
 enum state { WAITING, RUNNING, OPEN, CLOSED };
 
 struct probe {
@@ -33,6 +40,14 @@ struct probe {
 	int			 error;		/* why CLOSED */
 	const struct addrinfo	*ai;		/* the address being tried */
 	long long		 deadline;	/* -1: none */
+
+	/* Wait-for (-z HOST:PORT...) only. */
+	const struct target	*target;
+	struct addrinfo		*addrs;		/* this attempt's lookup */
+	long long		 next_try;	/* WAITING: not before */
+	long long		 started;	/* this attempt's start */
+	unsigned long long	 attempts;
+	char			*why;		/* a failed lookup, or NULL */
 };
 
 struct scan {
@@ -47,7 +62,15 @@ struct scan {
 	long long		 next_allowed;	/* -i: next start time */
 	bool			 quiet;		/* --retry: report at the end */
 	bool			 failed;	/* no socket could be set up */
+
+	/* Wait-for: targets instead of ports, attempts until settled. */
+	bool			 wait;
+	long long		 until;		/* --retry's deadline; -1 */
+	long long		 cutoff;	/* no attempt runs past; -1 */
+	size_t			 settled;	/* OPEN, or CLOSED for good */
 };
+
+static void	attempt_done(struct scan *s, struct probe *p);
 
 /* A random 64-bit seed for -r from /dev/urandom, or the clock. */
 static unsigned long long
@@ -108,6 +131,8 @@ finish(struct scan *s, struct probe *p, enum state st, int error)
 	p->error = error;
 	if (st == OPEN)
 		s->open++;
+	if (s->wait)
+		attempt_done(s, p);
 }
 
 /* Starts (or restarts on the next address) the connect of probe p. */
@@ -128,12 +153,13 @@ start(struct scan *s, struct probe *p)
 		 * A socket option or the source bind failing is no answer
 		 * from the port, and every other probe would fail alike.
 		 */
+		int saved = errno;
+
 		if (err[0] != '\0') {
 			log_error(cfg, "%s", err);
 			s->failed = true;
 		}
-		p->state = CLOSED;
-		p->error = errno;
+		finish(s, p, CLOSED, saved);
 		return;
 	}
 	p->fd = fd;
@@ -142,6 +168,8 @@ start(struct scan *s, struct probe *p)
 	if (cfg->udp && wait == NO_LIMIT)
 		wait = UDP_WAIT_MS;
 	p->deadline = wait == NO_LIMIT ? -1 : clock_ms() + wait;
+	if (s->cutoff >= 0 && (p->deadline < 0 || p->deadline > s->cutoff))
+		p->deadline = s->cutoff;
 	if (connect(fd, (struct sockaddr *)&ss, p->ai->ai_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		finish(s, p, CLOSED, errno);
@@ -165,6 +193,17 @@ attempt_failed(struct scan *s, struct probe *p, int error)
 		return;
 	}
 	finish(s, p, CLOSED, error);
+}
+
+/*
+ * The TCP connect of p succeeded: the one place a probe or target is
+ * judged open.  A check of what the service says (--expect) belongs
+ * here: keep p->fd, and finish the attempt when the answer is known.
+ */
+static void
+connected(struct scan *s, struct probe *p)
+{
+	finish(s, p, OPEN, 0);
 }
 
 static void
@@ -192,7 +231,7 @@ check(struct scan *s, struct probe *p, short revents)
 	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 		soerr = errno;
 	if (soerr == 0)
-		finish(s, p, OPEN, 0);
+		connected(s, p);
 	else
 		attempt_failed(s, p, soerr);
 }
@@ -237,10 +276,15 @@ report_ready(struct scan *s)
 	}
 }
 
+/*
+ * One poll over the probes in flight, ending their attempts on an answer
+ * or at their deadlines; wake (-1: none) is when the caller has more to
+ * start.
+ */
 static int
-poll_round(struct scan *s, struct pollfd *pfd, size_t *who)
+poll_round(struct scan *s, struct pollfd *pfd, size_t *who, long long wake)
 {
-	long long now = clock_ms(), d = -1;
+	long long now = clock_ms(), d = wake;
 	size_t i, n = 0;
 	int rc;
 
@@ -261,9 +305,6 @@ poll_round(struct scan *s, struct pollfd *pfd, size_t *who)
 		pfd[n].events = s->cfg->udp ? POLLIN : POLLOUT;
 		who[n++] = i;
 	}
-	if (s->next_start < s->count && s->next_allowed > now &&
-	    (d < 0 || s->next_allowed < d))
-		d = s->next_allowed;
 	if (n == 0 && d < 0)
 		return 0;
 	rc = sig_poll(pfd, (nfds_t)n, clock_until(d));
@@ -282,6 +323,7 @@ scan_loop(struct scan *s)
 	struct pollfd pfd[IN_FLIGHT];
 	size_t who[IN_FLIGHT];
 	int limit = IN_FLIGHT;
+	long long wake;
 
 	/*
 	 * -p: every probe binds the same source port, which Linux lets
@@ -304,7 +346,9 @@ scan_loop(struct scan *s)
 		report_ready(s);
 		if (s->next_print == s->count)
 			break;
-		if (poll_round(s, pfd, who) == -1) {
+		wake = s->next_start < s->count &&
+		    s->next_allowed > clock_ms() ? s->next_allowed : -1;
+		if (poll_round(s, pfd, who, wake) == -1) {
 			log_error(cfg, "poll: %s", strerror(errno));
 			return -1;
 		}
@@ -355,6 +399,204 @@ retry_rounds(struct scan *s)
 	return rc;
 }
 
+/* Wait-for: why p is not open, for the last word on it. */
+static const char *
+reason(const struct probe *p)
+{
+	return p->why != NULL ? p->why : strerror(p->error);
+}
+
+/*
+ * Wait-for: a new attempt on target p, with a fresh lookup of its host
+ * (a container's name may come, and its address change, while we wait).
+ */
+static void
+begin(struct scan *s, struct probe *p)
+{
+	char err[512];
+	int status;
+
+	p->attempts++;
+	p->started = clock_ms();
+	free(p->why);
+	p->why = NULL;
+	if (p->addrs != NULL) {
+		freeaddrinfo(p->addrs);
+		p->addrs = NULL;
+	}
+	if (addr_resolve(s->cfg, p->target->host, 0, AF_UNSPEC, false,
+	    &p->addrs, err, sizeof(err), &status) == -1) {
+		p->addrs = NULL;
+		p->ai = NULL;
+		/* Out of memory, the reason is errno's. */
+		p->why = strdup(err);
+		finish(s, p, CLOSED, ENOMEM);
+		return;
+	}
+	p->ai = p->addrs;
+	start(s, p);
+}
+
+/*
+ * Wait-for: the attempt on p has ended (p->state OPEN or CLOSED).  Reports
+ * it, then schedules the next one --retry-interval after this one began,
+ * the last one at the deadline; a target open once stays open.
+ */
+static void
+attempt_done(struct scan *s, struct probe *p)
+{
+	struct sockaddr_storage ss;
+	struct log_attempt a;
+	struct addrinfo ai;
+	long long now = clock_ms(), next;
+
+	memset(&a, 0, sizeof(a));
+	a.target = p->target->name;
+	a.host = p->target->host;
+	a.port = p->port;
+	a.attempt = p->attempts;
+	a.open = p->state == OPEN;
+	a.reason = a.open ? NULL : reason(p);
+	if (p->ai != NULL) {
+		ai = *p->ai;
+		memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
+		set_port((struct sockaddr *)&ss, p->port);
+		ai.ai_addr = (struct sockaddr *)&ss;
+		a.ai = &ai;
+	}
+	log_attempt(s->cfg, &a);
+	if (p->state == CLOSED && s->until >= 0 && now < s->until) {
+		next = p->started + s->cfg->retry_interval_ms;
+		if (next > s->until)
+			next = s->until;
+		p->state = WAITING;
+		p->next_try = next < now ? now : next;
+		return;
+	}
+	s->settled++;
+}
+
+/* Wait-for: are enough targets open (all, or one with --any)? */
+static bool
+wait_ready(const struct scan *s)
+{
+	return s->cfg->any ? s->open > 0 : (size_t)s->open == s->count;
+}
+
+/* Wait-for: are we there, one way or the other? */
+static bool
+wait_over(const struct scan *s)
+{
+	return wait_ready(s) || s->settled == s->count;
+}
+
+/*
+ * Wait-for: the scan's loop, with targets that start again until they
+ * settle.  Returns 0 when the wait is over, -1 on a signal or a socket
+ * that could not be set up.
+ */
+static int
+wait_loop(struct scan *s)
+{
+	const struct config *cfg = s->cfg;
+	struct pollfd pfd[IN_FLIGHT];
+	size_t who[IN_FLIGHT], i;
+	int limit = IN_FLIGHT;
+	long long now, wake, t;
+
+	/* As in scan_loop: -i spaces attempts, -p shares a source port. */
+	if (cfg->interval_ms > 0 || cfg->source_port != -1)
+		limit = 1;
+	while (!wait_over(s)) {
+		if (sig_pending() != 0)
+			return -1;
+		wake = -1;
+		for (i = 0; i < s->count && !s->failed; i++) {
+			struct probe *p = &s->probes[i];
+
+			if (p->state != WAITING)
+				continue;
+			now = clock_ms();
+			t = p->next_try > s->next_allowed ? p->next_try :
+			    s->next_allowed;
+			if (t <= now && s->running < limit) {
+				begin(s, p);
+				if (cfg->interval_ms > 0)
+					s->next_allowed = clock_ms() +
+					    cfg->interval_ms;
+			} else if (t > now && (wake < 0 || t < wake))
+				wake = t;
+		}
+		if (s->failed)
+			return -1;
+		if (wait_over(s))
+			break;
+		if (poll_round(s, pfd, who, wake) == -1) {
+			log_error(cfg, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (s->failed)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * -z HOST:PORT... [-- COMMAND]: waits for cfg->targets, then execs the
+ * command, or says which targets stayed closed and why.
+ */
+static int
+run_wait(const struct config *cfg)
+{
+	struct scan s;
+	char err[512];
+	size_t i;
+	bool ready;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.wait = true;
+	s.count = cfg->targets.count;
+	s.until = s.cutoff = -1;
+	if (cfg->retry_ms != NO_LIMIT) {
+		s.until = clock_ms() + cfg->retry_ms;
+		s.cutoff = s.until + (cfg->wait_ms != NO_LIMIT ? cfg->wait_ms :
+		    LAST_ATTEMPT_MS);
+	}
+	if ((s.probes = calloc(s.count, sizeof(*s.probes))) == NULL) {
+		log_error(cfg, "allocate targets: %s", strerror(errno));
+		return EXIT_NET;
+	}
+	for (i = 0; i < s.count; i++) {
+		s.probes[i].target = &cfg->targets.items[i];
+		s.probes[i].port = cfg->targets.items[i].port;
+		s.probes[i].fd = -1;
+	}
+	rc = wait_loop(&s);
+	ready = rc == 0 && wait_ready(&s);
+	for (i = 0; i < s.count; i++) {
+		struct probe *p = &s.probes[i];
+
+		if (rc == 0 && !ready && p->state != OPEN)
+			log_error(cfg, "%s: %s", p->target->name, reason(p));
+		if (p->fd != -1)
+			close(p->fd);
+		if (p->addrs != NULL)
+			freeaddrinfo(p->addrs);
+		free(p->why);
+	}
+	free(s.probes);
+	if (!ready)
+		return EXIT_NET;
+	if (cfg->command == NULL || sig_pending() != 0)
+		return 0;
+	(void)exec_replace(cfg->command, err, sizeof(err));
+	rc = errno == ENOENT ? 127 : 126;
+	log_error(cfg, "%s", err);
+	return rc;
+}
+
 int
 run_scan(const struct config *cfg)
 {
@@ -363,8 +605,11 @@ run_scan(const struct config *cfg)
 	size_t i;
 	int status;
 
+	if (cfg->targets.count > 0)
+		return run_wait(cfg);
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.until = s.cutoff = -1;
 	if (addr_resolve(cfg, cfg->host, 0, AF_UNSPEC, false, &s.addrs, err,
 	    sizeof(err), &status) == -1) {
 		log_error(cfg, "%s", err);

@@ -1,6 +1,7 @@
 /* session.c -- connect mode and listen mode, from socket to exit status. */
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -21,6 +22,8 @@
 #include "broker.h"
 #include "clock.h"
 #include "exec.h"
+#include "expect.h"
+#include "fdpass.h"
 #include "log.h"
 #include "proxy.h"
 #include "pump.h"
@@ -77,29 +80,18 @@ peer_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
 }
 
 /*
- * Reads and drops whatever has already arrived, then closes fd.  Closing
- * a TCP socket with unread data sends a reset, and a reset can destroy
- * data the peer has received but not yet read (ours, after --send-only
- * or -q): drain first, and the close is an orderly FIN.  Nothing owed to
- * stdout is lost here: the pump writes out all that came before its
- * session ended, a failed send included; what is left came after -q, -w,
- * -W or a signal ended it, or is --send-only's to drop.
+ * How long a closing session waits without progress for the peer to take
+ * the rest of what we sent (see sock_close_after_send).  Nothing owed to
+ * stdout is lost at the close: the pump writes out all that came before
+ * its session ended, a failed send included; what is left came after -q,
+ * -w, -W or a signal ended it, or is --send-only's to drop.
  */
-static void
-drain_and_close(int fd)
-{
-	unsigned char scrap[4096];
-	int rounds = 256;	/* at most 1 MiB: never hang here */
-
-	while (rounds-- > 0 && recv(fd, scrap, sizeof(scrap), MSG_DONTWAIT) > 0)
-		;
-	close(fd);
-}
+#define CLOSE_GRACE_MS	2000
 
 /* How a session ended, for --json's "close" event, by enum pump_result. */
 static const char *const end_names[] = {
 	"done", "idle", "quit", "limit", "network error", "local error",
-	"signal",
+	"signal", "matched", "done",
 };
 
 /* The -v and -vv lines and the status that go with a pump result. */
@@ -131,6 +123,19 @@ report(const struct config *cfg, enum pump_result r,
 	case PUMP_SIGNAL:
 		status = EXIT_NET;
 		break;
+	case PUMP_MATCHED:
+		log_note(cfg, 1, "--expect matched after %llu bytes received",
+		    stats->rcvd);
+		break;
+	case PUMP_READER_GONE:
+		log_note(cfg, 1, "stdout closed by its reader; done");
+		break;
+	}
+	/* --expect: a session that ended well, but unmatched, did not. */
+	if (cfg->expect != NULL && r != PUMP_MATCHED && status == 0) {
+		log_note(cfg, 1, "--expect: no match in %llu bytes received",
+		    stats->rcvd);
+		status = EXIT_NOMATCH;
 	}
 	/*
 	 * CLI.md rule 3: say what the peer never got.  With splice/sendfile
@@ -186,13 +191,14 @@ no_datagram(const struct config *cfg, int fd)
 /*
  * Pumps one connected socket between stdin/stdout, or a -e/-c child, and
  * turns the result into an exit status.  one_shot: the only session, so
- * stdout may be closed at network EOF.
+ * stdout may be closed at network EOF.  *end: why the session ended.
  */
 static int
-serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
-    struct tlog *log)
+serve_ended(const struct config *cfg, int fd, const char *peer,
+    bool one_shot, struct tlog *log, enum pump_result *end)
 {
 	struct exec_child child;
+	struct expect match;
 	struct pump_ends ends;
 	struct pump_stats stats;
 	enum pump_result r;
@@ -203,6 +209,16 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	ends.net_fd = fd;
 	ends.peer = peer;
 	ends.log = tlog_active(log) ? log : NULL;
+	ends.expect = NULL;
+	/* A fresh matcher per session: each --retry attempt must match. */
+	if (cfg->expect != NULL) {
+		if (expect_init(&match, cfg->expect, err, sizeof(err)) == -1) {
+			status = errno == EINVAL ? EXIT_USAGE : EXIT_NET;
+			log_error(cfg, "--expect \"%s\": %s", cfg->expect, err);
+			return status;
+		}
+		ends.expect = &match;
+	}
 	if (has_exec(cfg)) {
 		if (exec_start(cfg, fd, &child, err, sizeof(err)) == -1) {
 			log_error(cfg, "%s", err);
@@ -235,6 +251,8 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 	    !cfg->unix_socket;
 	started = clock_ms();
 	r = pump_run(cfg, &ends, &stats, err, sizeof(err));
+	if (ends.expect != NULL)
+		expect_free(ends.expect);
 	if (ends.udp_server && r == PUMP_IDLE && !stats.heard)
 		status = no_datagram(cfg, fd);
 	else
@@ -250,7 +268,18 @@ serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
 		status = EXIT_NET;
 	log_close(cfg, stats.sent, stats.rcvd, clock_ms() - started,
 	    end_names[r]);
+	*end = r;
 	return status;
+}
+
+/* serve_ended() for callers that need only the status. */
+static int
+serve(const struct config *cfg, int fd, const char *peer, bool one_shot,
+    struct tlog *log)
+{
+	enum pump_result end;
+
+	return serve_ended(cfg, fd, peer, one_shot, log, &end);
 }
 
 /* Is a failed connect worth another try under --retry? */
@@ -345,15 +374,13 @@ pause_ms(long ms)
 
 /*
  * Opens the connection cfg asks for: Unix, through a proxy, or direct,
- * with --retry's attempts.  Returns the socket, or -1 with *status set
- * and the failure reported.
+ * with --retry's attempts until deadline (-1: one attempt).  Returns the
+ * socket, or -1 with *status set and the failure reported.
  */
 static int
 open_connection(const struct config *cfg, struct unix_file *made, char *peer,
-    size_t peerlen, int *status)
+    size_t peerlen, long long deadline, int *status)
 {
-	long long deadline = cfg->retry_ms == NO_LIMIT ? -1 :
-	    clock_ms() + cfg->retry_ms;
 	char err[ERRLEN];
 	bool last, retryable;
 	int fd, attempts = 0;
@@ -399,25 +426,211 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 	return fd;
 }
 
+/* Most of a piped stdin that --expect --retry keeps to send again. */
+#define REPLAY_MAX	(64 * 1024)
+
+/*
+ * --expect with --retry: each attempt sends the same request, so stdin
+ * must give it again.  A file is read again from where it started; a
+ * pipe or socket is read to its end first, and each attempt gets a copy
+ * through a socket pair put on descriptor 0.  A terminal is just read.
+ */
+struct replay {
+	bool		 file;		/* stdin a regular file: seek back */
+	off_t		 start;		/* ... to here */
+	unsigned char	*data;		/* else what stdin held, or NULL */
+	size_t		 len;
+};
+
+/*
+ * Reads stdin to its end into rp->data.  Returns 0, or -1 with err
+ * filled (errno EFBIG: more than REPLAY_MAX).  A signal ends the wait.
+ */
+static int
+replay_read(struct replay *rp, char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	ssize_t n;
+
+	if ((rp->data = malloc(REPLAY_MAX + 1)) == NULL)
+		goto fail;
+	for (;;) {
+		n = read(STDIN_FILENO, rp->data + rp->len,
+		    REPLAY_MAX + 1 - rp->len);
+		if (n == 0)
+			return 0;
+		if (n > 0 && (rp->len += (size_t)n) > REPLAY_MAX) {
+			snprintf(err, errlen, "stdin holds more than %d KiB: "
+			    "--expect with --retry keeps at most that, to send "
+			    "it on each attempt", REPLAY_MAX / 1024);
+			errno = EFBIG;
+			return -1;
+		}
+		if (n > 0)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			(void)sig_poll(&pfd, 1, -1);
+		else if (errno != EINTR)
+			goto fail;
+		if (sig_pending() != 0)
+			goto fail;
+	}
+fail:
+	snprintf(err, errlen, "read stdin for --retry: %s", strerror(errno));
+	return -1;
+}
+
+/* Before the first attempt: what must be kept.  Returns 0 or -1 (err). */
+static int
+replay_start(const struct config *cfg, struct replay *rp, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	memset(rp, 0, sizeof(*rp));
+	if (cfg->expect == NULL || cfg->retry_ms == NO_LIMIT ||
+	    !cfg->read_stdin || isatty(STDIN_FILENO) ||
+	    fstat(STDIN_FILENO, &st) == -1)
+		return 0;
+	if (S_ISREG(st.st_mode) &&
+	    (rp->start = lseek(STDIN_FILENO, 0, SEEK_CUR)) != -1) {
+		rp->file = true;
+		return 0;
+	}
+	return replay_read(rp, err, errlen);
+}
+
+/* Before each attempt: stdin gives the request from its start again. */
+static int
+replay_rewind(struct replay *rp, char *err, size_t errlen)
+{
+	int sv[2], size = 2 * REPLAY_MAX;
+	size_t off = 0;
+	ssize_t n;
+
+	if (rp->file) {
+		if (lseek(STDIN_FILENO, rp->start, SEEK_SET) == -1)
+			goto fail;
+		return 0;
+	}
+	if (rp->data == NULL)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		goto fail;
+	/* All of it must fit at once: nobody reads it until the pump. */
+	(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	while (off < rp->len) {
+		n = send(sv[1], rp->data + off, rp->len - off, MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			int saved = errno;
+
+			close(sv[0]);
+			close(sv[1]);
+			errno = saved;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	close(sv[1]);
+	if (dup2(sv[0], STDIN_FILENO) == -1) {
+		int saved = errno;
+
+		close(sv[0]);
+		errno = saved;
+		goto fail;
+	}
+	close(sv[0]);
+	return 0;
+fail:
+	snprintf(err, errlen, "give stdin again for --retry: %s",
+	    strerror(errno));
+	return -1;
+}
+
+/*
+ * -F: hands the connected fd to the program on stdout, and closes ours:
+ * the receiver has its own copy now, so no FIN and no drain.
+ */
+static int
+pass_connection(const struct config *cfg, int fd, const char *peer)
+{
+	char err[ERRLEN];
+	int status = 0;
+
+	if (fdpass_send(STDOUT_FILENO, fd, err, sizeof(err)) == -1) {
+		log_error(cfg, "%s", err);
+		status = EXIT_NET;
+	} else
+		log_note(cfg, 1, "passed the connection to %s over stdout (-F)",
+		    peer);
+	close(fd);
+	return status;
+}
+
+/*
+ * Connects and serves.  --expect with --retry: an attempt that connects
+ * but does not match is a failed one too, and the next is tried until
+ * the deadline; the last attempt's status stands.
+ */
 int
 run_connect(const struct config *cfg)
 {
 	struct unix_file made;
+	struct replay rp;
 	struct tlog log;
 	char err[ERRLEN], peer[PEERLEN];
 	int fd, status = EXIT_NET;
+	long long deadline = cfg->retry_ms == NO_LIMIT ? -1 :
+	    clock_ms() + cfg->retry_ms;
+	bool again = cfg->expect != NULL && deadline >= 0;
 
 	memset(&made, 0, sizeof(made));
+	/* -F: no use connecting when the socket cannot be handed on. */
+	if (cfg->fd_pass && fdpass_check(STDOUT_FILENO, err,
+	    sizeof(err)) == -1) {
+		log_error(cfg, "%s", err);
+		return EXIT_USAGE;
+	}
 	if (tlog_open(&log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
 	    err, sizeof(err)) == -1) {
 		log_error(cfg, "%s", err);
 		return EXIT_NET;
 	}
-	fd = open_connection(cfg, &made, peer, sizeof(peer), &status);
-	if (fd != -1) {
-		status = serve(cfg, fd, peer, true, &log);
-		drain_and_close(fd);
+	if (replay_start(cfg, &rp, err, sizeof(err)) == -1) {
+		status = errno == EFBIG ? EXIT_USAGE : EXIT_NET;
+		if (sig_pending() == 0)
+			log_error(cfg, "%s", err);
+		free(rp.data);
+		tlog_close(&log);
+		return status;
 	}
+	for (;;) {
+		if (replay_rewind(&rp, err, sizeof(err)) == -1) {
+			log_error(cfg, "%s", err);
+			status = EXIT_NET;
+			break;
+		}
+		fd = open_connection(cfg, &made, peer, sizeof(peer), deadline,
+		    &status);
+		if (fd == -1)
+			break;
+		if (cfg->fd_pass) {
+			status = pass_connection(cfg, fd, peer);
+			break;
+		}
+		/* stdout stays open for the output of the next attempts. */
+		status = serve(cfg, fd, peer, !again, &log);
+		sock_close_after_send(fd, CLOSE_GRACE_MS);
+		if (!again || status != EXIT_NOMATCH || sig_pending() != 0 ||
+		    clock_ms() + cfg->retry_interval_ms >= deadline)
+			break;
+		log_note(cfg, 2, "--expect: no match; trying again (--retry)");
+		unix_remove(&made);
+		pause_ms(cfg->retry_interval_ms);
+	}
+	free(rp.data);
 	unix_remove(&made);
 	if (log_failed(cfg, &log) && status == 0)
 		status = EXIT_NET;
@@ -577,6 +790,7 @@ spawn_worker(struct listener *l, int fd, const char *peer)
 {
 	const struct config *cfg = l->cfg;
 	pid_t pid, listener = getpid();
+	int status;
 
 	if ((pid = fork()) == -1) {
 		log_error(cfg, "serve %s: fork: %s", peer, strerror(errno));
@@ -590,7 +804,9 @@ spawn_worker(struct listener *l, int fd, const char *peer)
 			close(l->spare);
 		if (follow_listener(listener) == -1)
 			_exit(EXIT_NET);
-		_exit(serve(cfg, fd, peer, false, &l->log));
+		status = serve(cfg, fd, peer, false, &l->log);
+		sock_close_after_send(fd, CLOSE_GRACE_MS);
+		_exit(status);
 	}
 	l->workers[l->nworkers++] = pid;
 	l->served++;
@@ -604,6 +820,7 @@ accept_loop(struct listener *l)
 	const struct config *cfg = l->cfg;
 	char peer[PEERLEN];
 	enum wait_result w;
+	enum pump_result end;
 	int fd;
 
 	for (;;) {
@@ -622,11 +839,14 @@ accept_loop(struct listener *l)
 			close(l->lfd);
 			l->lfd = -1;
 		}
-		l->status = serve(cfg, fd, peer, !cfg->keep_open, &l->log);
+		l->status = serve_ended(cfg, fd, peer, !cfg->keep_open,
+		    &l->log, &end);
 		l->served++;
 		if (fd != l->lfd)
-			drain_and_close(fd);
-		if (!cfg->keep_open || sig_pending() != 0)
+			sock_close_after_send(fd, CLOSE_GRACE_MS);
+		/* -k: nobody would read the next client's data either. */
+		if (!cfg->keep_open || sig_pending() != 0 ||
+		    end == PUMP_READER_GONE)
 			break;
 	}
 }
@@ -696,7 +916,16 @@ run_listen(const struct config *cfg)
 		return EXIT_NET;
 	}
 	memset(&bound, 0, sizeof(bound));
-	if (cfg->unix_socket) {
+	/* Socket activation: the unit's socket, for every listener mode. */
+	if (cfg->activation.fd != -1) {
+		l.lfd = sock_adopt(cfg, cfg->activation.fd, &bound, err,
+		    sizeof(err));
+		if (l.lfd != -1)
+			log_note(cfg, 1, "using the socket systemd passed: "
+			    "fd %d%s%s%s", l.lfd, cfg->activation.name[0] !=
+			    '\0' ? " (" : "", cfg->activation.name,
+			    cfg->activation.name[0] != '\0' ? ")" : "");
+	} else if (cfg->unix_socket) {
 		l.lfd = unix_listen(cfg, &l.unix_made, err, sizeof(err));
 		bound.ss_family = AF_UNIX;
 	} else
@@ -704,6 +933,9 @@ run_listen(const struct config *cfg)
 	if (l.lfd == -1) {
 		if (err[0] != '\0')
 			log_error(cfg, "%s", err);
+		else if (cfg->activation.fd != -1)
+			log_error(cfg, "take the socket systemd passed (fd %d): "
+			    "%s", cfg->activation.fd, strerror(errno));
 		else
 			log_error(cfg, "listen on %s port %d: %s",
 			    cfg->host != NULL ? cfg->host : "any", cfg->port,
@@ -732,6 +964,9 @@ run_listen(const struct config *cfg)
 	else
 		accept_loop(&l);
 out:
+	/* systemd keeps the socket: hand it back listening to everyone. */
+	if (l.lfd != -1 && cfg->activation.fd != -1 && cfg->udp)
+		sock_udp_unlock(l.lfd);
 	if (l.lfd != -1)
 		close(l.lfd);
 	if (l.spare != -1)

@@ -1,5 +1,6 @@
 /* sock.c -- TCP/UDP connect with timeout, listen/accept, UDP peer lock. */
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -7,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +18,10 @@
 #include "fdflags.h"
 #include "sig.h"
 #include "sock.h"
+
+#ifdef __linux__
+#include <linux/sockios.h>	/* SIOCOUTQ */
+#endif
 
 /* Linux values, for C libraries whose headers lack them. */
 #if defined(__linux__) && !defined(IP_MINTTL)
@@ -420,6 +426,33 @@ sock_listen(const struct config *cfg, struct sockaddr_storage *bound,
 }
 
 int
+sock_adopt(const struct config *cfg, int fd, struct sockaddr_storage *bound,
+    char *err, size_t errlen)
+{
+	socklen_t len = sizeof(*bound);
+
+	err[0] = '\0';
+	memset(bound, 0, sizeof(*bound));
+	if (getsockname(fd, (struct sockaddr *)bound, &len) == -1 ||
+	    set_fd_flags(fd) == -1)
+		return -1;
+	if (bound->ss_family != AF_UNIX &&
+	    set_options(fd, bound->ss_family, cfg, err, errlen) == -1)
+		return -1;
+	return fd;
+}
+
+void
+sock_udp_unlock(int fd)
+{
+	struct sockaddr sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_family = AF_UNSPEC;
+	(void)connect(fd, &sa, sizeof(sa));
+}
+
+int
 sock_accept(const struct config *cfg, int lfd, long timeout_ms,
     struct sockaddr_storage *peer, socklen_t *peerlen, char *err,
     size_t errlen)
@@ -490,4 +523,80 @@ sock_udp_drop(int fd)
 	unsigned char byte;
 
 	(void)recv(fd, &byte, sizeof(byte), 0);
+}
+
+/*
+ * Bytes of ours the peer has not yet acknowledged, or -1 where the system
+ * cannot tell (then only the peer's close or the grace ends the wait).
+ */
+static long
+unacked_bytes(int fd)
+{
+#ifdef SIOCOUTQ
+	int n;
+
+	if (ioctl(fd, SIOCOUTQ, &n) == 0)
+		return n;
+#else
+	(void)fd;
+#endif
+	return -1;
+}
+
+/* Reads and drops what is queued on fd; false once the peer has closed. */
+static bool
+discard_input(int fd)
+{
+	unsigned char scrap[16384];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, scrap, sizeof(scrap), MSG_DONTWAIT);
+		if (n > 0)
+			continue;
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* EAGAIN: all read; 0 or an error: the peer is gone. */
+		return n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+}
+
+void
+sock_close_after_send(int fd, long grace_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	long long deadline = clock_ms() + grace_ms;
+	long left, last = -1;
+	struct sockaddr_storage self;
+	socklen_t len = sizeof(self);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	/*
+	 * Only TCP loses data this way: a Unix socket's data is already in
+	 * the peer's queue, and a datagram is sent or not.
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == -1 ||
+	    type != SOCK_STREAM ||
+	    getsockname(fd, (struct sockaddr *)&self, &len) == -1 ||
+	    (self.ss_family != AF_INET && self.ss_family != AF_INET6) ||
+	    shutdown(fd, SHUT_WR) == -1) {
+		close(fd);
+		return;
+	}
+	while (discard_input(fd) && sig_pending() == 0) {
+		left = unacked_bytes(fd);
+		if (left == 0)
+			break;
+		if (left != last) {	/* progress: the grace starts again */
+			last = left;
+			deadline = clock_ms() + grace_ms;
+		}
+		if (clock_until(deadline) == 0)
+			break;
+		/* Wake for input, or every 50 ms to see the queue shrink. */
+		if (sig_poll(&pfd, 1, 50) == -1 && errno != EINTR)
+			break;
+	}
+	close(fd);
 }

@@ -39,6 +39,16 @@ int	sock_prepare(const struct config *cfg, int family, int socktype,
 void	sock_close_keep_errno(int fd);
 
 /*
+ * Ends a session's stream socket without losing what was sent: sends the
+ * FIN behind the queued data, then reads and discards until the peer has
+ * taken all of it (or closed), so unread input never turns the close into
+ * a reset that throws our unsent data away.  Gives up after grace_ms
+ * without progress, or at once when a terminating signal arrives.
+ * Closes fd in every case; other socket types are just closed.
+ */
+void	sock_close_after_send(int fd, long grace_ms);
+
+/*
  * Connects to ai with cfg's socket options and source address/port,
  * waiting at most cfg->wait_ms.
  */
@@ -52,6 +62,22 @@ int	sock_connect(const struct config *cfg, const struct addrinfo *ai,
  */
 int	sock_listen(const struct config *cfg, struct sockaddr_storage *bound,
 	    char *err, size_t errlen);
+
+/*
+ * Takes over fd, a listening (TCP, Unix) or bound (UDP) socket someone
+ * else made, as systemd passes one: makes it non-blocking and
+ * close-on-exec, gives an IP socket cfg's socket options as sock_prepare
+ * does, and puts its address in *bound.  Returns fd.
+ */
+int	sock_adopt(const struct config *cfg, int fd,
+	    struct sockaddr_storage *bound, char *err, size_t errlen);
+
+/*
+ * Undoes the connect() with which a one-shot datagram listener locked on
+ * to its first sender, so whoever gets the socket next (systemd) hears
+ * from everyone again.
+ */
+void	sock_udp_unlock(int fd);
 
 /*
  * Accepts one connection on lfd, waiting at most timeout_ms (NO_LIMIT:

@@ -241,6 +241,19 @@ bash_offers() {
 	fi
 }
 
+@test "bash: after -z HOST:PORT... --, a command, then files" {
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\n' >"$T/bin/sockcat-prog-one"
+	chmod 755 "$T/bin/sockcat-prog-one"
+	PATH=$T/bin:$PATH bash_offers 'sockcat -z db:5432 -- sockcat-prog-' \
+	    sockcat-prog-one
+	PATH=$T/bin:$PATH bash_offers 'sockcat -z -v db 5432 -- sockcat-prog-' \
+	    sockcat-prog-one
+	bash_offers 'sockcat -z --any db:5432 -- true ./al' ./alpha.txt
+	# A -- before any argument only ends the options: still a host.
+	bash_offers 'sockcat -z -- sockcat-test-a' sockcat-test-alpha
+}
+
 @test "bash: an option's value is never offered an option" {
 	local opts opt lines=() flags=() mode
 	opts=$("$SOCKCAT" -h | value_options_in_help)

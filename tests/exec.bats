@@ -678,3 +678,53 @@ raise_nofile() {
 	bg_wait lst
 	[ "$BG_STATUS" -eq 0 ]
 }
+
+# $T/flood.py PORT: a client that sends without pause while it reads, as
+# a client streaming an upload does; prints how many bytes it read before
+# EOF or a reset, and how the reading ended.
+write_flood() {
+	cat >"$T/flood.py" <<'PY'
+import socket, sys, threading
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(20)
+def push():
+    chunk = b"x" * 65536
+    try:
+        while True:
+            s.sendall(chunk)
+    except OSError:
+        pass
+threading.Thread(target=push, daemon=True).start()
+got, how = 0, "eof"
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        got += len(d)
+except OSError as e:
+    how = type(e).__name__
+print(got, how)
+PY
+}
+
+@test "a program that exits while its client still sends: the client gets all the program wrote" {
+	write_flood
+	local name got how
+	for name in one many; do
+		if [ "$name" = one ]; then
+			start_listener "$name" -l 0 -c 'head -c 3000000 /dev/zero'
+		else
+			start_listener "$name" -l -k 0 -c 'head -c 3000000 /dev/zero'
+		fi
+		run --separate-stderr timeout 30 python3 "$T/flood.py" "$PORT"
+		[ "$status" -eq 0 ]
+		read -r got how <<<"$output"
+		echo "$name: $got bytes, $how"
+		# A close with the client's data unread would be a reset that
+		# throws away the part of the output still in our send queue.
+		[ "$got" -eq 3000000 ]
+	done
+	bg_wait one 10
+	[ "$BG_STATUS" -eq 0 ]
+}

@@ -11,16 +11,16 @@
 
 # Options without a value, options with one, and --progress, whose value is
 # optional and so only ever given as --progress=VALUE.
-_sockcat_short_flags='4 6 b C D d h k l N n r t U u v z'
+_sockcat_short_flags='4 6 b C D d F h k l N n r t U u v z'
 _sockcat_short_args='c e I i M m O o P p q s T W w X x'
 _sockcat_long_flags='ipv4 ipv6 broadcast crlf socket-debug no-stdin help
 	keep-open listen half-close nodns randomize telnet unixsock udp verbose
 	zero-io append-output broker chat keepalive no-shutdown no-splice
-	recv-only send-only version tty json'
+	recv-only send-only version tty json any fdpass'
 _sockcat_long_args='sh-exec exec recv-buffer interval ttl min-ttl send-buffer
 	hex-dump proxy-user source-port quit source tos recv-limit wait
 	proxy-type proxy allow allowfile delay deny denyfile idle-timeout
-	max-conns output proxy-auth retry retry-interval port-file'
+	max-conns output proxy-auth retry retry-interval port-file expect'
 _sockcat_long_optional='progress'
 
 _sockcat_tos='lowdelay throughput reliability lowcost critical inetcontrol
@@ -206,8 +206,9 @@ _sockcat() {
 	local cur=${words[cword]}
 
 	# One pass over the words: options that await a value, positional
-	# arguments, the end of options, redirections, the mode (-U, -l, -u).
-	local i w o c rest expect="" ends=0 npos=0 unix=0 listen=0 udp=0
+	# arguments, the end of options, redirections, the mode (-U, -l, -u),
+	# the -- that starts the command of -z HOST:PORT... -- COMMAND.
+	local i w o c rest expect="" ends=0 npos=0 unix=0 listen=0 udp=0 cmd=0
 	local at_expect="" at_ends=0 at_npos=0
 	for ((i = 1; i < ${#words[@]}; i++)); do
 		w=${words[i]}
@@ -219,6 +220,10 @@ _sockcat() {
 		if [[ -n $expect ]]; then
 			expect=
 			continue
+		fi
+		if [[ $w == -- ]] && ((npos > 0)); then
+			cmd=$i
+			break
 		fi
 		case $w in
 		[0-9]\>* | [0-9]\<* | \>* | \<* | \&\>*)
@@ -262,6 +267,16 @@ _sockcat() {
 			;;
 		esac
 	done
+
+	# After that --: a command, then its arguments (files).
+	if ((cmd && cword > cmd)); then
+		if ((cword == cmd + 1)); then
+			_sockcat_compgen "" -c -- "$cur"
+		else
+			_sockcat_value file "" "$cur"
+		fi
+		return 0
+	fi
 
 	# A file after a redirection: "> file" or ">file".
 	if [[ $at_expect == redirect ]]; then

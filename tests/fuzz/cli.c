@@ -8,8 +8,9 @@
  *
  * Checks: a refusal always comes with a one-line message that fits; an
  * accepted command line gives a config that main() can trust: ports in
- * range (0 only when listening), a probe list when -z, a Unix path that
- * fits sun_path, a proxy host and port, no two conflicting modes.
+ * range (0 only when listening), a probe list when -z (or targets, and a
+ * command only with them), a Unix path that fits sun_path, a proxy host
+ * and port, no two conflicting modes.
  *
  * cli_check() may look up service names (getservbyname) and numeric
  * addresses (AI_NUMERICHOST: no DNS), and reads SOCKCAT_PROXY_PASS.
@@ -88,6 +89,20 @@ check_config(const struct config *cfg)
 		    sizeof(((struct sockaddr_un *)0)->sun_path));
 		return;
 	}
+	CHECK(cfg->command == NULL || (cfg->scan && cfg->command[0] != NULL));
+	CHECK(!cfg->any || cfg->scan);
+	if (cfg->targets.count > 0) {
+		/* -z HOST:PORT... [-- COMMAND]: targets instead of host/port. */
+		CHECK(cfg->scan && cfg->targets.count <= cfg->targets.cap);
+		for (i = 0; i < cfg->targets.count; i++) {
+			CHECK(cfg->targets.items[i].host[0] != '\0');
+			CHECK(cfg->targets.items[i].name != NULL);
+			CHECK(cfg->targets.items[i].port >= 1 &&
+			    cfg->targets.items[i].port <= 65535);
+		}
+		return;
+	}
+	CHECK(cfg->command == NULL && !cfg->any);
 	if (cfg->listen)
 		CHECK(cfg->port >= 0 && cfg->port <= 65535);
 	else {

@@ -1,0 +1,161 @@
+/* expect.c -- --expect: a regular expression matched against received data. */
+
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expect.h"
+
+/* Room for the window and one new piece of at most a window, and a NUL. */
+#define WIN_CAP		(2 * EXPECT_WINDOW + 1)
+
+int
+expect_init(struct expect *e, const char *pattern, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	/* grep -E's reading: ^ and $ at every line, . never a newline. */
+	rc = regcomp(&e->re, pattern, REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
+	if (rc != 0) {
+		regerror(rc, &e->re, err, errlen);
+		errno = rc == REG_ESPACE ? ENOMEM : EINVAL;
+		return -1;
+	}
+	if ((e->win = malloc(WIN_CAP)) == NULL) {
+		regfree(&e->re);
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	e->compiled = true;
+	e->win[0] = '\0';
+	e->bol = true;
+	return 0;
+}
+
+void
+expect_free(struct expect *e)
+{
+	if (e->compiled)
+		regfree(&e->re);
+	e->compiled = false;
+	free(e->win);
+	e->win = NULL;
+}
+
+bool
+expect_matched(const struct expect *e)
+{
+	return e->matched;
+}
+
+/* Does a line start at win[pos]: the stream's start, or after \n or NUL? */
+static bool
+line_starts(const struct expect *e, size_t pos)
+{
+	if (pos == 0)
+		return e->bol;
+	return e->win[pos - 1] == '\n' || e->win[pos - 1] == '\0';
+}
+
+/*
+ * Where scanning win[from, end) may start: after its last NUL, if any.
+ * The pieces before that NUL were whole when it came, and were scanned
+ * then; they cannot match now.
+ */
+static size_t
+after_last_nul(const struct expect *e, size_t from, size_t end)
+{
+	size_t i;
+
+	for (i = end; i > from; i--)
+		if (e->win[i - 1] == '\0')
+			return i;
+	return from;
+}
+
+/*
+ * Runs the pattern over win[from, len), one NUL-free piece at a time:
+ * regexec(3) takes C strings, and a NUL is a separator no match crosses.
+ * The last piece is open (more of its line may come) unless at_eof.
+ */
+static bool
+scan(struct expect *e, size_t from, bool at_eof)
+{
+	const unsigned char *nul;
+	size_t pos = from;
+	int flags;
+
+	for (;;) {
+		nul = memchr(e->win + pos, '\0', e->len - pos);
+		flags = 0;
+		if (!line_starts(e, pos))
+			flags |= REG_NOTBOL;
+		if (nul == NULL && !at_eof)
+			flags |= REG_NOTEOL;
+		/* win[len] is NUL: every piece ends as a C string. */
+		if (regexec(&e->re, (const char *)e->win + pos, 0, NULL,
+		    flags) == 0) {
+			e->matched = true;
+			return true;
+		}
+		if (nul == NULL)
+			return false;
+		pos = (size_t)(nul - e->win) + 1;
+	}
+}
+
+/*
+ * Keeps the newest EXPECT_WINDOW bytes, remembering whether they begin a
+ * line.  Called only when more than that is held.
+ */
+static void
+slide(struct expect *e)
+{
+	size_t drop = e->len - EXPECT_WINDOW;
+
+	e->bol = line_starts(e, drop);
+	memmove(e->win, e->win + drop, EXPECT_WINDOW);
+	e->len = EXPECT_WINDOW;
+}
+
+bool
+expect_feed(struct expect *e, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t n, before, from;
+
+	/*
+	 * A piece at a time, at most a window each: every match of at most
+	 * a window that ends in the piece starts within the window before
+	 * its end, so it lies in what is scanned.
+	 */
+	while (!e->matched && len > 0) {
+		n = len < EXPECT_WINDOW ? len : EXPECT_WINDOW;
+		if (e->len + n > 2 * EXPECT_WINDOW)
+			slide(e);
+		before = e->len;
+		memcpy(e->win + e->len, p, n);
+		e->len += n;
+		e->win[e->len] = '\0';
+		from = before > EXPECT_WINDOW ? before - EXPECT_WINDOW : 0;
+		(void)scan(e, after_last_nul(e, from, before), false);
+		p += n;
+		len -= n;
+	}
+	return e->matched;
+}
+
+bool
+expect_eof(struct expect *e)
+{
+	size_t from;
+
+	if (e->matched)
+		return true;
+	from = e->len > EXPECT_WINDOW ? e->len - EXPECT_WINDOW : 0;
+	return scan(e, after_last_nul(e, from, e->len), true);
+}

@@ -1,0 +1,345 @@
+/* loop.c -- the one event loop: descriptors, timers, signals, children. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "loop.h"
+#include "sig.h"
+
+void
+loop_init(struct loop *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+void
+loop_free(struct loop *l)
+{
+	free(l->pfd);
+	free(l->io);
+	free(l->timers);
+	free(l->hooks);
+	free(l->ready);
+	free(l->ready_ev);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * arr (n used of *cap elements of size elem) with room for one more: the
+ * same array, a larger one, or NULL when memory ran out (arr unchanged).
+ */
+static void *
+grow(void *arr, size_t elem, size_t n, size_t *cap)
+{
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return arr;
+	c = *cap == 0 ? 8 : *cap * 2;
+	if ((p = realloc(arr, c * elem)) == NULL)
+		return NULL;
+	*cap = c;
+	return p;
+}
+
+void
+loop_io_set(struct loop_io *w, int fd,
+    void (*fn)(struct loop *, struct loop_io *, short), void *arg)
+{
+	w->fd = fd;
+	w->events = 0;
+	w->fn = fn;
+	w->arg = arg;
+	w->slot = -1;
+	w->pending = -1;
+}
+
+void
+loop_timer_set(struct loop_timer *t,
+    void (*fn)(struct loop *, struct loop_timer *), void *arg)
+{
+	t->at = -1;
+	t->fn = fn;
+	t->arg = arg;
+	t->slot = -1;
+}
+
+void
+loop_hook_set(struct loop_hook *h,
+    void (*fn)(struct loop *, struct loop_hook *), void *arg)
+{
+	h->fn = fn;
+	h->arg = arg;
+	h->slot = -1;
+}
+
+bool
+loop_io_active(const struct loop_io *w)
+{
+	return w->slot >= 0;
+}
+
+bool
+loop_timer_active(const struct loop_timer *t)
+{
+	return t->slot >= 0;
+}
+
+int
+loop_io_start(struct loop *l, struct loop_io *w, short events)
+{
+	struct loop_io **io;
+	size_t cap;
+
+	if (w->slot >= 0) {
+		loop_io_want(l, w, events);
+		return 0;
+	}
+	/* pfd, io and the ready list grow together. */
+	cap = l->capio;
+	if ((io = grow(l->io, sizeof(*l->io), l->nio, &cap)) == NULL)
+		return -1;
+	l->io = io;
+	if (cap != l->capio) {
+		struct pollfd *p;
+		short *ev;
+		struct loop_io **r;
+
+		if ((p = realloc(l->pfd, cap * sizeof(*p))) == NULL)
+			return -1;
+		l->pfd = p;
+		if ((r = realloc(l->ready, cap * sizeof(*r))) == NULL)
+			return -1;
+		l->ready = r;
+		if ((ev = realloc(l->ready_ev, cap * sizeof(*ev))) == NULL)
+			return -1;
+		l->ready_ev = ev;
+		l->capio = cap;
+	}
+	w->slot = (int)l->nio;
+	w->pending = -1;
+	l->io[l->nio] = w;
+	l->pfd[l->nio].revents = 0;
+	l->nio++;
+	loop_io_want(l, w, events);
+	return 0;
+}
+
+void
+loop_io_want(struct loop *l, struct loop_io *w, short events)
+{
+	w->events = events;
+	if (w->slot < 0)
+		return;
+	/* poll(2) skips a negative fd: an idle watcher is not even HUP. */
+	l->pfd[w->slot].fd = events != 0 ? w->fd : -1;
+	l->pfd[w->slot].events = events;
+}
+
+void
+loop_io_stop(struct loop *l, struct loop_io *w)
+{
+	size_t last;
+
+	if (w->slot < 0)
+		return;
+	if (w->pending >= 0)
+		l->ready[w->pending] = NULL;
+	last = l->nio - 1;
+	if ((size_t)w->slot != last) {
+		l->io[w->slot] = l->io[last];
+		l->pfd[w->slot] = l->pfd[last];
+		l->io[w->slot]->slot = w->slot;
+	}
+	l->nio--;
+	w->slot = -1;
+	w->pending = -1;
+}
+
+int
+loop_timer_start(struct loop *l, struct loop_timer *t, long long at)
+{
+	struct loop_timer **timers;
+
+	t->at = at;
+	if (t->slot >= 0)
+		return 0;
+	if ((timers = grow(l->timers, sizeof(*l->timers), l->ntimers,
+	    &l->captimers)) == NULL)
+		return -1;
+	l->timers = timers;
+	t->slot = (int)l->ntimers;
+	l->timers[l->ntimers++] = t;
+	return 0;
+}
+
+void
+loop_timer_stop(struct loop *l, struct loop_timer *t)
+{
+	size_t last;
+
+	if (t->slot < 0)
+		return;
+	last = l->ntimers - 1;
+	if ((size_t)t->slot != last) {
+		l->timers[t->slot] = l->timers[last];
+		l->timers[t->slot]->slot = t->slot;
+	}
+	l->ntimers--;
+	t->slot = -1;
+}
+
+int
+loop_hook_start(struct loop *l, struct loop_hook *h)
+{
+	struct loop_hook **hooks;
+
+	if (h->slot >= 0)
+		return 0;
+	if ((hooks = grow(l->hooks, sizeof(*l->hooks), l->nhooks,
+	    &l->caphooks)) == NULL)
+		return -1;
+	l->hooks = hooks;
+	h->slot = (int)l->nhooks;
+	l->hooks[l->nhooks++] = h;
+	return 0;
+}
+
+void
+loop_hook_stop(struct loop *l, struct loop_hook *h)
+{
+	size_t i;
+
+	if (h->slot < 0)
+		return;
+	/* Hooks keep their order: they run in the order they started. */
+	for (i = (size_t)h->slot; i + 1 < l->nhooks; i++) {
+		l->hooks[i] = l->hooks[i + 1];
+		l->hooks[i]->slot = (int)i;
+	}
+	l->nhooks--;
+	h->slot = -1;
+}
+
+void
+loop_on_child(struct loop *l, void (*fn)(struct loop *, void *), void *arg)
+{
+	l->on_child = fn;
+	l->child_arg = arg;
+}
+
+void
+loop_stop(struct loop *l)
+{
+	l->stop = true;
+}
+
+/* The earliest timer's deadline, or -1 for none. */
+static long long
+next_deadline(const struct loop *l)
+{
+	long long d = -1;
+	size_t i;
+
+	for (i = 0; i < l->ntimers; i++)
+		if (d < 0 || l->timers[i]->at < d)
+			d = l->timers[i]->at;
+	return d;
+}
+
+/* Calls every hook, in order, each once, though hooks start and stop. */
+static void
+run_hooks(struct loop *l)
+{
+	struct loop_hook *h;
+	size_t i = 0;
+
+	while (i < l->nhooks && !l->stop) {
+		h = l->hooks[i];
+		h->fn(l, h);
+		/* If h stopped itself, the next one moved into its place. */
+		if (i < l->nhooks && l->hooks[i] == h)
+			i++;
+	}
+}
+
+/* Calls the timers that are due, each stopped before its call. */
+static void
+run_timers(struct loop *l)
+{
+	struct loop_timer *t;
+	long long now = clock_ms();
+	size_t i;
+
+	for (;;) {
+		t = NULL;
+		for (i = 0; i < l->ntimers; i++)
+			if (l->timers[i]->at <= now &&
+			    (t == NULL || l->timers[i]->at < t->at))
+				t = l->timers[i];
+		if (t == NULL || l->stop)
+			return;
+		loop_timer_stop(l, t);
+		t->fn(l, t);
+	}
+}
+
+/* Calls the watchers poll(2) found ready, unless stopped meanwhile. */
+static void
+run_ready(struct loop *l)
+{
+	struct loop_io *w;
+	size_t i;
+
+	l->nready = 0;
+	for (i = 0; i < l->nio; i++) {
+		if (l->pfd[i].fd < 0 || l->pfd[i].revents == 0)
+			continue;
+		l->io[i]->pending = (int)l->nready;
+		l->ready_ev[l->nready] = l->pfd[i].revents;
+		l->ready[l->nready++] = l->io[i];
+	}
+	for (i = 0; i < l->nready; i++) {
+		if ((w = l->ready[i]) == NULL)
+			continue;
+		w->pending = -1;
+		if (l->stop)
+			continue;	/* ends the round, clearing the marks */
+		w->fn(l, w, l->ready_ev[i]);
+	}
+	l->nready = 0;
+}
+
+enum loop_end
+loop_run(struct loop *l)
+{
+	int n;
+
+	l->stop = false;
+	for (;;) {
+		run_hooks(l);
+		if (l->stop)
+			return LOOP_STOPPED;
+		if (sig_pending() != 0)
+			return LOOP_SIGNAL;
+		if (l->on_child != NULL)
+			n = sig_poll_child(l->pfd, (nfds_t)l->nio,
+			    clock_until(next_deadline(l)));
+		else
+			n = sig_poll(l->pfd, (nfds_t)l->nio,
+			    clock_until(next_deadline(l)));
+		if (n == -1 && errno != EINTR && errno != EAGAIN &&
+		    errno != ENOMEM)
+			return LOOP_ERROR;
+		if (sig_pending() != 0)
+			return LOOP_SIGNAL;
+		if (l->on_child != NULL && sig_child_exited())
+			l->on_child(l, l->child_arg);
+		run_timers(l);
+		if (n > 0)
+			run_ready(l);
+	}
+}

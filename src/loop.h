@@ -1,0 +1,110 @@
+/* loop.h -- the one event loop: descriptors, timers, signals, children. */
+#ifndef SOCKCAT_LOOP_H
+#define SOCKCAT_LOOP_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Every mode runs on one loop.  Its users embed watchers in their own
+ * structures (no allocation per watch) and start and stop them from
+ * anywhere, callbacks included: a watcher stopped during a round is not
+ * called for it afterwards, even if its memory is then reused.  Interest
+ * is level-triggered, as poll(2) reports it.
+ *
+ * Signals: a terminating signal (see sig.h) ends loop_run() with
+ * LOOP_SIGNAL; a child's exit calls the on_child hook, when one is set.
+ */
+
+struct loop;
+
+/* A descriptor to watch: fd, the poll(2) events wanted, and who to call. */
+struct loop_io {
+	int		  fd;
+	short		  events;	/* POLLIN, POLLOUT; 0: watched, idle */
+	void		(*fn)(struct loop *, struct loop_io *, short revents);
+	void		 *arg;
+	int		  slot;		/* the loop's; -1 while stopped */
+	int		  pending;	/* the loop's: index in its ready list */
+};
+
+/* A deadline on the monotonic clock (clock_ms()), and who to call. */
+struct loop_timer {
+	long long	  at;
+	void		(*fn)(struct loop *, struct loop_timer *);
+	void		 *arg;
+	int		  slot;		/* the loop's; -1 while stopped */
+};
+
+/* Something to do before each wait (recompute interest, check the end). */
+struct loop_hook {
+	void		(*fn)(struct loop *, struct loop_hook *);
+	void		 *arg;
+	int		  slot;		/* the loop's; -1 while stopped */
+};
+
+enum loop_end {
+	LOOP_STOPPED,		/* loop_stop() was called */
+	LOOP_SIGNAL,		/* a terminating signal: see sig_pending() */
+	LOOP_ERROR		/* poll(2) failed: errno says why */
+};
+
+struct loop {
+	struct pollfd	 *pfd;		/* pfd[i] belongs to io[i] */
+	struct loop_io	**io;
+	size_t		  nio, capio;
+	struct loop_timer **timers;
+	size_t		  ntimers, captimers;
+	struct loop_hook **hooks;
+	size_t		  nhooks, caphooks;
+	/* The watchers still to be called this round, with their events. */
+	struct loop_io	**ready;
+	short		 *ready_ev;
+	size_t		  nready, capready;
+	bool		  stop;
+	/* Called when a child of ours has ended (SIGCHLD), NULL for none. */
+	void		(*on_child)(struct loop *, void *);
+	void		 *child_arg;
+};
+
+void	loop_init(struct loop *l);
+void	loop_free(struct loop *l);
+
+/* Fills in a watcher; it starts stopped. */
+void	loop_io_set(struct loop_io *w, int fd,
+	    void (*fn)(struct loop *, struct loop_io *, short), void *arg);
+void	loop_timer_set(struct loop_timer *t,
+	    void (*fn)(struct loop *, struct loop_timer *), void *arg);
+void	loop_hook_set(struct loop_hook *h,
+	    void (*fn)(struct loop *, struct loop_hook *), void *arg);
+
+/* Start watching w for events (0: keep it, wait for nothing). */
+int	loop_io_start(struct loop *l, struct loop_io *w, short events);
+/* Changes what a started watcher waits for. */
+void	loop_io_want(struct loop *l, struct loop_io *w, short events);
+void	loop_io_stop(struct loop *l, struct loop_io *w);
+bool	loop_io_active(const struct loop_io *w);
+
+/* Calls t once at the monotonic millisecond at (again: restarts it). */
+int	loop_timer_start(struct loop *l, struct loop_timer *t, long long at);
+void	loop_timer_stop(struct loop *l, struct loop_timer *t);
+bool	loop_timer_active(const struct loop_timer *t);
+
+int	loop_hook_start(struct loop *l, struct loop_hook *h);
+void	loop_hook_stop(struct loop *l, struct loop_hook *h);
+
+/* Sets the hook for ended children (fn NULL: SIGCHLD does not wake). */
+void	loop_on_child(struct loop *l, void (*fn)(struct loop *, void *),
+	    void *arg);
+
+/*
+ * Runs rounds until loop_stop(), a terminating signal or a poll failure:
+ * each round the hooks, a wait until the next timer, then the timers due
+ * and the ready watchers.  Returns how it ended.  The start functions
+ * return -1 with ENOMEM when memory runs out, 0 otherwise.
+ */
+enum loop_end	loop_run(struct loop *l);
+void		loop_stop(struct loop *l);
+
+#endif
