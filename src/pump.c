@@ -127,6 +127,8 @@ struct pump {
 	bool	in_open;	/* stdin may still give data */
 	bool	net_in_open;	/* the socket may still give data */
 	bool	stdin_done;	/* stdin ended and all of it was sent */
+	bool	stdin_gave;	/* stdin gave a byte: its EOF sends a FIN */
+	bool	told_waiting;	/* -v: "peer closed; still sending" said */
 	bool	out_closed;	/* stdout replaced after net EOF */
 	bool	stdin_tty;
 	bool	limit_reached;	/* -W */
@@ -324,6 +326,7 @@ read_stdin(struct pump *p)
 		if (p->cfg->crlf)
 			got = expand_crlf(buf_tail(b), got, &p->cr_before);
 		b->len += got;
+		p->stdin_gave = true;
 		touch(p);
 		return PUMP_DONE;
 	}
@@ -603,12 +606,16 @@ close_stdout(struct pump *p)
 	close(fd);
 }
 
-/* stdin ended and all of it went out: send FIN, start the -q timer. */
+/*
+ * stdin ended and all of it went out: send FIN, start the -q timer.
+ * No request, no FIN (CLI.md rule 1): many netcats end their session on
+ * our FIN, so an empty stdin, or -d, must not cut off what they send.
+ */
 static void
 finish_stdin(struct pump *p)
 {
 	p->stdin_done = true;
-	if (p->cfg->half_close && !p->cfg->udp) {
+	if (p->cfg->half_close && !p->cfg->udp && p->stdin_gave) {
 		/* ENOTCONN: the peer is gone; net EOF or an error will tell. */
 		(void)shutdown(p->ends->net_fd, SHUT_WR);
 		p->write_shut = true;
@@ -732,6 +739,7 @@ up_move(struct pump *p, bool from_src)
 		if (n > 0) {
 			moved += (size_t)n;
 			p->stats->sent += (unsigned long long)n;
+			p->stdin_gave = true;
 			l->dst_blocked = false;
 			continue;
 		}
@@ -1062,6 +1070,23 @@ session_over(struct pump *p, enum pump_result *why)
 	return false;
 }
 
+/*
+ * Rule 2: the peer closed and all it sent is written out, but the rest of
+ * stdin still goes to it.  Every other netcat would exit here, so -v says
+ * once why sockcat waits, and how not to.
+ */
+static void
+note_still_sending(struct pump *p)
+{
+	if (p->told_waiting || p->net_in_open || out_pending(p) > 0 ||
+	    p->stdin_done || p->net_failed || p->ends->program > 0 ||
+	    p->cfg->send_only)
+		return;
+	p->told_waiting = true;
+	log_note(p->cfg, 1, "peer closed; still sending %s (use -d or "
+	    "--recv-only to end at the peer's close)", p->ends->in_name);
+}
+
 /* Meter redraws per second, a few, as the issue of --progress asks. */
 #define METER_MS	250
 
@@ -1354,6 +1379,7 @@ loop(struct pump *p)
 			close_stdout(p);
 		if (session_over(p, &r))
 			return r;
+		note_still_sending(p);
 
 		waiting_for_line = p->to_net.len > 0 && p->ctl.len == 0 &&
 		    p->next_line > clock_ms();

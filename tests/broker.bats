@@ -21,11 +21,15 @@ accepted() {
 	(($(grep -c '^connect to \[' "$T/lst.err") >= $1))
 }
 
-# join NAME: a sockcat client NAME connects, stdin a pipe, stdout in
-# $T/NAME.out; returns once the listener has accepted it.
+# join NAME [ARGS...]: a sockcat client NAME (with ARGS) connects, stdin a
+# pipe, stdout in $T/NAME.out; returns once the listener has accepted it.
+# A client that never sent a byte sends no FIN when its stdin ends (no
+# request, no FIN): one that is to leave then is given -q 0.
 join() {
-	pipe_open "$1"
-	bg "$1" "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	local name=$1
+	shift
+	pipe_open "$name"
+	bg "$name" "$SOCKCAT" -n "$@" 127.0.0.1 "$PORT"
 	JOINED=$((JOINED + 1))
 	wait_for 10 accepted "$JOINED"
 }
@@ -85,14 +89,15 @@ left_lines() {
 
 @test "--broker: a client that shuts down its side is disconnected and the others carry on" {
 	start_broker --broker
-	join a
 	join b
 	join c
-	pipe_close a
+	# A sends nothing and shuts down its side at once.
+	bg a python3 "$PEER" client-halfclose --port "$PORT" --send '' \
+	    --save "$T/a.save"
 	# The broker closes A's connection: A sees EOF and ends.
 	bg_wait a 5
 	[ "$BG_STATUS" -eq 0 ]
-	[ ! -s "$T/a.out" ]
+	[ ! -s "$T/a.save" ]
 	wait_for 5 left_lines 1
 	[ "$(grep -cEx "$LEFT" "$T/lst.err")" -eq 1 ]
 	pipe_write b $'still here\n'
@@ -108,7 +113,7 @@ left_lines() {
 
 @test "--broker keeps listening after every client has left" {
 	start_broker --broker
-	join a
+	join a -q 0
 	pipe_close a
 	bg_wait a 5
 	[ "$BG_STATUS" -eq 0 ]
@@ -179,7 +184,7 @@ s.close()
 
 @test "--broker --max-conns 2 takes a new client once a member has left" {
 	start_broker --broker --max-conns 2
-	join a
+	join a -q 0
 	join b
 	pipe_close a
 	bg_wait a 5
@@ -226,7 +231,7 @@ s.close()
 
 @test "--chat announces a departure to the others" {
 	start_broker --chat
-	join a
+	join a -q 0
 	join b
 	join c
 	wait_for 10 file_has "$T/b.out" '<user3>.'

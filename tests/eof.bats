@@ -15,6 +15,9 @@ teardown() { common_teardown; }
 #                                     read to EOF, write the count, wait SECS,
 #                                     send TEXT and close
 #   stall PORTFILE                    read nothing, hold the connection open
+#   probe PORTFILE EOFFILE            read for up to 1 s or to EOF, write
+#                                     "fin N" or "nofin N" (N bytes read) to
+#                                     EOFFILE, then send "bye" and close
 #   stall-reset PORTFILE              read 1 byte, stop reading for 1 s (the
 #                                     client's buffers fill up), then close
 #                                     with a RST
@@ -37,6 +40,21 @@ lsock.close()
 if mode == "stall":
     time.sleep(25)
     sys.exit(0)
+if mode == "probe":
+    # The FIN of a client that sends one comes at once; 1 s is plenty.
+    n, fin, end = 0, False, time.monotonic() + 1
+    while not fin and time.monotonic() < end:
+        conn.settimeout(max(end - time.monotonic(), 0.01))
+        try:
+            data = conn.recv(65536)
+        except socket.timeout:
+            break
+        fin = not data
+        n += len(data)
+    atomic(sys.argv[3], "%s %d\n" % ("fin" if fin else "nofin", n))
+    conn.sendall(b"bye\n")
+    conn.close()
+    sys.exit(0)
 if mode == "stall-reset":
     conn.recv(1)
     time.sleep(1)
@@ -56,6 +74,29 @@ else:
     time.sleep(float(sys.argv[4]))
     conn.sendall(sys.argv[5].encode())
     conn.close()
+'
+
+# A client that sends FILE to 127.0.0.1 PORT and closes, but, as
+# netcat-traditional and busybox nc do, ends at once when the server's FIN
+# comes: a receiver that sends a FIN before it is done cuts the file short.
+#   python3 -c "$QUITTER_PY" PORT FILE
+QUITTER_PY='
+import select, signal, socket, sys
+signal.alarm(25)
+data = open(sys.argv[2], "rb").read()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setblocking(False)
+sent = 0
+while sent < len(data):
+    r, w, _ = select.select([s], [s], [])
+    if r and not s.recv(65536):
+        sys.exit(0)
+    if w:
+        try:
+            sent += s.send(data[sent:sent + 65536])
+        except BlockingIOError:
+            pass
+s.close()
 '
 
 # server NAME SUBCOMMAND ARGS...: start peer.py SUBCOMMAND as job NAME and set
@@ -105,6 +146,90 @@ stdout_gone() {
 	bg_wait srv
 	[ "$BG_STATUS" -eq 0 ]
 	cmp "$T/req" "$T/srv.got"
+}
+
+@test "no request, no FIN: an empty stdin (/dev/null) sends no FIN, and the session ends when the server closes" {
+	pyserver srv probe "$T/srv.eof"
+	run --separate-stderr sc 127.0.0.1 "$PORT" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = "bye" ]
+	[ "$stderr" = "" ]
+	[ "$(cat "$T/srv.eof")" = "nofin 0" ]
+}
+
+@test "no request, no FIN: an empty pipe (splice), an empty file (sendfile) and --no-splice send no FIN either" {
+	: >"$T/empty"
+	pyserver srv probe "$T/srv.eof"
+	run --separate-stderr bash -c ': | timeout 10 "$SOCKCAT" 127.0.0.1 "$1"' \
+	    _ "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "bye" ]
+	[ "$(cat "$T/srv.eof")" = "nofin 0" ]
+	bg_wait srv
+	pyserver srv2 probe "$T/srv2.eof"
+	run --separate-stderr sc 127.0.0.1 "$PORT" <"$T/empty"
+	[ "$status" -eq 0 ]
+	[ "$output" = "bye" ]
+	[ "$(cat "$T/srv2.eof")" = "nofin 0" ]
+	bg_wait srv2
+	pyserver srv3 probe "$T/srv3.eof"
+	run --separate-stderr sc --no-splice 127.0.0.1 "$PORT" <"$T/empty"
+	[ "$status" -eq 0 ]
+	[ "$output" = "bye" ]
+	[ "$(cat "$T/srv3.eof")" = "nofin 0" ]
+}
+
+@test "a request that was sent is still followed by a FIN, from a pipe, a file and with --no-splice" {
+	printf 'PING\r\n' >"$T/req"
+	pyserver srv probe "$T/srv.eof"
+	run --separate-stderr bash -c \
+	    'printf "PING\r\n" | timeout 10 "$SOCKCAT" 127.0.0.1 "$1"' _ "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "bye" ]
+	[ "$(cat "$T/srv.eof")" = "fin 6" ]
+	bg_wait srv
+	pyserver srv2 probe "$T/srv2.eof"
+	run --separate-stderr sc 127.0.0.1 "$PORT" <"$T/req"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/srv2.eof")" = "fin 6" ]
+	bg_wait srv2
+	pyserver srv3 probe "$T/srv3.eof"
+	run --separate-stderr sc --no-splice 127.0.0.1 "$PORT" <"$T/req"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/srv3.eof")" = "fin 6" ]
+}
+
+@test "-q 1 still bounds the wait after an empty stdin's EOF: a silent server that never closes is left after about a second" {
+	pyserver srv stall
+	start=$(now_ms)
+	run --separate-stderr sc -q 1 127.0.0.1 "$PORT" </dev/null
+	elapsed=$(($(now_ms) - start))
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+	((elapsed >= 900 && elapsed < 3000))
+}
+
+@test "sockcat -d -l receives a whole file from a sender that stops at the receiver's FIN" {
+	make_big "$T/big" 8
+	bg rx "$SOCKCAT" -v -d -l 127.0.0.1 0
+	PORT=$(listen_port rx)
+	run timeout 20 python3 -c "$QUITTER_PY" "$PORT" "$T/big"
+	[ "$status" -eq 0 ]
+	bg_wait rx 20
+	[ "$BG_STATUS" -eq 0 ]
+	cmp "$T/big" "$T/rx.out"
+}
+
+@test "sockcat -l with an empty stdin receives a whole file from a sender that stops at the receiver's FIN" {
+	make_big "$T/big" 8
+	bg rx "$SOCKCAT" -v -l 127.0.0.1 0
+	PORT=$(listen_port rx)
+	run timeout 20 python3 -c "$QUITTER_PY" "$PORT" "$T/big"
+	[ "$status" -eq 0 ]
+	bg_wait rx 20
+	[ "$BG_STATUS" -eq 0 ]
+	cmp "$T/big" "$T/rx.out"
 }
 
 @test "-N is accepted and half-closes on stdin EOF like the default" {
@@ -236,6 +361,38 @@ stdout_gone() {
 	[ "$BG_STATUS" -eq 0 ]
 	[ "$(cat "$T/sc.out")" = hello ]
 	[ ! -s "$T/sc.err" ]
+}
+
+@test "-v says once that the peer closed and stdin is still being sent, and how to end at the peer's close" {
+	pipe_open sc
+	server srv banner --text 'hello\n' --hold --save "$T/srv.got"
+	bg sc "$SOCKCAT" -nv 127.0.0.1 "$PORT"
+	wait_for 5 file_has "$T/sc.err" "peer closed"
+	pipe_write sc "more"
+	wait_for 5 file_has "$T/srv.got" more
+	running sc
+	pipe_close sc
+	bg_wait sc 5
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/sc.out")" = hello ]
+	mapfile -t E <"$T/sc.err"
+	[ "${#E[@]}" -eq 2 ]
+	[ "${E[1]}" = "sockcat: peer closed; still sending stdin (use -d or --recv-only to end at the peer's close)" ]
+}
+
+@test "-v says nothing about waiting for stdin when stdin ended first or with -d" {
+	# The server answers only after our FIN: stdin has ended by then.
+	server srv eof-reply
+	run --separate-stderr sc -nv 127.0.0.1 "$PORT" < <(printf req)
+	[ "$status" -eq 0 ]
+	[ "$output" = "got 3 bytes" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	pipe_open sc
+	server srv2 banner --text 'hello\n'
+	bg sc "$SOCKCAT" -nv -d 127.0.0.1 "$PORT"
+	bg_wait sc 5
+	[ "$BG_STATUS" -eq 0 ]
+	run ! grep -q "peer closed" "$T/sc.err"
 }
 
 @test "stdout is closed once the network side has ended, while stdin is still being sent" {
@@ -485,19 +642,19 @@ stdout_gone() {
 	[ ! -s "$T/sc.err" ]
 }
 
-@test "-d does not read stdin: the server sees EOF at once and stdin is left for the next reader" {
-	server srv eof-reply --save "$T/srv.got"
+@test "-d does not read stdin and sends no FIN: the session ends when the server closes, and stdin is left for the next reader" {
+	pyserver srv probe "$T/srv.eof"
 	printf 'stdin data\n' >"$T/input"
 	run --separate-stderr bash -c '
 	    timeout 10 "$SOCKCAT" -d 127.0.0.1 "$1"
 	    echo "status $?"
 	    cat' _ "$PORT" <"$T/input"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "got 0 bytes" ]
+	[ "${lines[0]}" = "bye" ]
 	[ "${lines[1]}" = "status 0" ]
 	[ "${lines[2]}" = "stdin data" ]
 	[ "$stderr" = "" ]
-	[ ! -s "$T/srv.got" ]
+	[ "$(cat "$T/srv.eof")" = "nofin 0" ]
 }
 
 # --- stdout and signals ------------------------------------------------------

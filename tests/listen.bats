@@ -246,12 +246,15 @@ serves_one() {
 }
 
 @test "a listener can be restarted on its port while the last connection is in TIME_WAIT" {
+	# The listener sends its stdin, a byte, and then a FIN before the
+	# client's (an empty stdin would send none), so it closes first and its
+	# end of the connection goes to TIME_WAIT on PORT.
+	printf x >"$T/lst1.in"
 	start_listener lst1 -nvl 0
-	# The listener's stdin is at EOF, so it closes first and its end of
-	# the connection goes to TIME_WAIT on PORT.
 	run --separate-stderr timeout 30 python3 "$PEER" client-hold \
 	    --port "$PORT" --save "$T/client.save"
 	[ "$status" -eq 0 ]
+	same_bytes x "$T/client.save"
 	bg_wait lst1
 	[ "$BG_STATUS" -eq 0 ]
 	run ss -Htan state time-wait "( sport = :$PORT )"

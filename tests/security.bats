@@ -85,8 +85,9 @@ IN_HOSTS=("${NS[@]}" sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' 
 	    >"$T/hosts"
 	bg srv "$SOCKCAT" -n -v -k -l 127.0.0.9 0
 	PORT=$(listen_port srv)
+	# A byte, so that a FIN follows (an empty stdin sends none).
 	run --separate-stderr "${IN_HOSTS[@]}" "$T/hosts" timeout 10 "$SOCKCAT" -v \
-	    127.0.0.9 "$PORT" </dev/null
+	    127.0.0.9 "$PORT" <<<hi
 	show "$stderr"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -214,12 +215,14 @@ except ConnectionResetError:
 	    -c 'ls /proc/$$/fd; cat' "$T/s"
 	wait_for 5 file_has "$T/lst.err" "listening on [$T/s]"
 	# Two clients at once: the second program must not see the first's.
+	# The clients send nothing, so no FIN: the first leaves by -q 0, the
+	# second sends a byte for cat to echo and then its FIN.
 	pipe_open first
-	bg first "$SOCKCAT" -U "$T/s"
+	bg first "$SOCKCAT" -q 0 -U "$T/s"
 	wait_for 5 file_has "$T/first.out" 2
-	run --separate-stderr sc -U "$T/s" </dev/null
+	run --separate-stderr sc -U "$T/s" <<<x
 	[ "$status" -eq 0 ]
-	[ "$output" = $'0\n1\n2' ]
+	[ "$output" = $'0\n1\n2\nx' ]
 	pipe_close first
 	bg_wait first
 	[ "$(cat "$T/first.out")" = $'0\n1\n2' ]

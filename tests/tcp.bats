@@ -210,20 +210,21 @@ getaddrinfo(const char *node, const char *service,
 }
 
 @test "-v names 127.0.0.1 by its reverse lookup: localhost [127.0.0.1] PORT (?) open" {
-	server srv eof-reply
+	# An empty stdin sends no FIN (no request, no FIN): the server closes.
+	server srv banner --text 'hi\n'
 	run --separate-stderr timeout 10 "$SOCKCAT" -v 127.0.0.1 "$PORT" \
 	    </dev/null
 	[ "$status" -eq 0 ]
-	[ "$output" = "got 0 bytes" ]
+	[ "$output" = "hi" ]
 	[ "$stderr" = "localhost [127.0.0.1] $PORT ($(svc "$PORT")) open" ]
 }
 
 @test "-nv names the host (UNKNOWN) and looks nothing up" {
-	server srv eof-reply
+	server srv banner --text 'hi\n'
 	run --separate-stderr timeout 10 "$SOCKCAT" -nv 127.0.0.1 "$PORT" \
 	    </dev/null
 	[ "$status" -eq 0 ]
-	[ "$output" = "got 0 bytes" ]
+	[ "$output" = "hi" ]
 	[ "$stderr" = "(UNKNOWN) [127.0.0.1] $PORT ($(svc "$PORT")) open" ]
 }
 
@@ -314,9 +315,9 @@ getaddrinfo(const char *node, const char *service,
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ $stderr == 'sockcat: '*'"127.0.0.1"'* ]]
 	# The one-shot server is still waiting for its first client.
-	run --separate-stderr timeout 10 "$SOCKCAT" 127.0.0.1 "$PORT" </dev/null
+	run --separate-stderr timeout 10 "$SOCKCAT" 127.0.0.1 "$PORT" <<<"x"
 	[ "$status" -eq 0 ]
-	[ "$output" = "got 0 bytes" ]
+	[ "$output" = "got 2 bytes" ]
 }
 
 @test "-4 will not connect to an IPv6 address: exit 1" {
@@ -326,9 +327,9 @@ getaddrinfo(const char *node, const char *service,
 	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ $stderr == 'sockcat: '*'"::1"'* ]]
-	run --separate-stderr timeout 10 "$SOCKCAT" ::1 "$PORT" </dev/null
+	run --separate-stderr timeout 10 "$SOCKCAT" ::1 "$PORT" <<<"x"
 	[ "$status" -eq 0 ]
-	[ "$output" = "got 0 bytes" ]
+	[ "$output" = "got 2 bytes" ]
 }
 
 @test "a peer reset while sending ends sockcat with exit 1 and one message, without hanging" {
