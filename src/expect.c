@@ -156,6 +156,15 @@ expect_eof(struct expect *e)
 
 	if (e->matched)
 		return true;
+	/*
+	 * As grep reads a file: data that ends with a newline (or a NUL, or
+	 * nothing at all) has no last line still open, and every whole line
+	 * was matched as it came; only an unterminated last line can match
+	 * now, its end being the end of the data.
+	 */
+	if (e->len == 0 || e->win[e->len - 1] == '\n' ||
+	    e->win[e->len - 1] == '\0')
+		return false;
 	from = e->len > EXPECT_WINDOW ? e->len - EXPECT_WINDOW : 0;
 	return scan(e, after_last_nul(e, from, e->len), true);
 }

@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +11,11 @@
 
 #include "parse.h"
 
-/* poll(2) takes an int of milliseconds: about 24.8 days. */
-#define TIME_MAX_MS	INT_MAX
+/*
+ * poll(2) takes an int of milliseconds, about 24.8 days; the limit is the
+ * round 24 days the messages and the man page name.
+ */
+#define TIME_MAX_MS	(24LL * 24 * 60 * 60 * 1000)
 
 bool
 parse_is_digits(const char *s)

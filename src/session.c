@@ -403,9 +403,25 @@ open_connection(const struct config *cfg, struct unix_file *made, char *peer,
 
 	*status = EXIT_NET;
 	if (cfg->proxy_type != PROXY_NONE) {
-		fd = proxy_connect(cfg, err, sizeof(err));
-		if (fd == -1 && sig_pending() == 0)
-			log_error(cfg, "%s", err);
+		for (;;) {
+			attempts++;
+			last = deadline < 0 || clock_ms() >= deadline;
+			fd = proxy_connect(cfg, err, sizeof(err));
+			if (fd != -1 || sig_pending() != 0)
+				break;
+			/* The proxy, or the target behind it, is not up yet. */
+			retryable = errno == ECONNREFUSED ||
+			    errno == ECONNRESET || errno == ETIMEDOUT ||
+			    errno == EHOSTUNREACH || errno == ENETUNREACH;
+			if (last || !retryable || cfg->verbose >= 2)
+				log_error(cfg, "%s", err);
+			if (last || !retryable)
+				break;
+			retry_pause(cfg, deadline);
+		}
+		if (fd == -1 && attempts > 1 && sig_pending() == 0)
+			log_note(cfg, 1, "gave up after %d attempts within "
+			    "--retry %s", attempts, cfg->retry_arg);
 		else if (fd != -1)
 			log_note(cfg, 1, "connected to %s port %d through %s "
 			    "proxy %s port %d", cfg->host, cfg->port,

@@ -260,3 +260,15 @@ print("got", got.decode())
 	    -z --retry 1s
 	[ "${lines[0]}" = "status 0" ]
 }
+
+@test "--retry through a proxy tries again until the target behind it is up" {
+	bg px python3 "$BATS_TEST_DIRNAME/helpers/proxy_server.py" socks5 \
+	    --count 20 --port-file "$T/px.port"
+	local px
+	px=$(peer_port px)
+	run --separate-stderr timeout 20 python3 -c "$LATE_LISTENER" 1 \
+	    --retry 5s --retry-interval 200ms -x "127.0.0.1:$px"
+	[ "${lines[0]}" = "status 0" ]
+	[ "${lines[1]}" = "got found late" ]
+	[ -z "$stderr" ]
+}

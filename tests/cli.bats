@@ -163,6 +163,16 @@ accept_timeout_ok() {
 	    -q abc 127.0.0.1 9
 }
 
+@test "times are accepted up to 24 days, as the message and the man page say, and not beyond" {
+	usage_error 'invalid time "577h" for -w: longer than 24 days' \
+	    -w 577h 127.0.0.1 9
+	usage_error 'invalid time "2073600.001" for -q: longer than 24 days' \
+	    -q 2073600.001 127.0.0.1 9
+	# 24 days exactly is accepted: the parse passes and --help runs.
+	run --separate-stderr sc -w 576h -q 2073600 -h
+	[ "$status" -eq 0 ]
+}
+
 @test "-w accepts milliseconds and fractional seconds" {
 	accept_timeout_ok 300 -w 300ms
 	accept_timeout_ok 200 -w 0.2

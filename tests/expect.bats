@@ -180,6 +180,30 @@ at_least() {
 	[ "$output" = PONGS ]
 }
 
+@test "as in grep, no line follows a final newline and an empty answer has none: patterns that match an empty line do not match there" {
+	local pat
+	# grep -E finds no line in "ERR\n" for each of these.
+	server srv --close 'ERR\n'
+	for pat in '^[0-9]*$' '^$'; do
+		run --separate-stderr sc -d --expect "$pat" 127.0.0.1 "$PORT"
+		[ "$status" -eq 3 ] || { echo "$pat: $status"; false; }
+	done
+	# Nothing at all is no line either; the same for -z.
+	server srv2 --close
+	for pat in '' 'x*' '^' '$' '^$'; do
+		run --separate-stderr sc -d --expect "$pat" 127.0.0.1 "$PORT"
+		[ "$status" -eq 3 ] || { echo "$pat: $status"; false; }
+	done
+	run --separate-stderr sc -z -d -w 2 --expect 'x*' "127.0.0.1:$PORT" \
+	    -- echo ran
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	# An unterminated last line still ends where the data ends.
+	server srv3 --close '12\nA'
+	run --separate-stderr sc -d --expect '^A$' 127.0.0.1 "$PORT"
+	[ "$status" -eq 0 ]
+}
+
 @test "a peer that never answers: -w 1 ends the session without a match, exit 3" {
 	server srv
 	SC_TIMEOUT=5 run --separate-stderr sc -d -w 1 --expect PONG \
