@@ -184,11 +184,13 @@ drop(struct server *s, struct peer *p, const char *why)
 
 /* Writes what is queued to p's program, as much as its pipe takes. */
 static void
-flush_in(struct peer *p)
+flush_in(struct loop *l, struct loop_io *w, short revents)
 {
+	struct peer *p = w->arg;
 	struct queue *q = &p->in;
 	ssize_t n;
 
+	(void)revents;
 	while (q->len > 0 && p->to_child != -1) {
 		n = write(p->to_child, q->data + q->head, q->len);
 		if (n > 0) {
@@ -204,7 +206,7 @@ flush_in(struct peer *p)
 	q->head = 0;
 	if (q->len > 0)
 		return;
-	loop_io_want(&p->srv->loop, &p->to_w, 0);
+	loop_io_want(l, w, 0);
 	/* A burst is over: give its memory back. */
 	if (q->cap > QUEUE_MIN)
 		queue_free(q);
@@ -301,11 +303,14 @@ static void	maybe_forget(struct peer *);
 
 /* One read of p's program's stdout becomes one datagram to p. */
 static void
-read_child(struct server *s, struct peer *p)
+read_child(struct loop *l, struct loop_io *w, short revents)
 {
+	struct peer *p = w->arg;
+	struct server *s = p->srv;
 	char name[NAMELEN];
 	ssize_t n;
 
+	(void)revents;
 	do
 		n = read(p->from_child, s->buf, addr_udp_max(&p->addr));
 	while (n == -1 && errno == EINTR);
@@ -319,7 +324,7 @@ read_child(struct server *s, struct peer *p)
 			memcpy(p->out, s->buf, (size_t)n);
 			p->outlen = (size_t)n;
 			s->nheld++;
-			loop_io_want(&s->loop, &p->from_w, 0);
+			loop_io_want(l, w, 0);
 		} else {
 			peer_name(&p->addr, p->addrlen, name, sizeof(name));
 			log_note(s->cfg, 1, "send to %s: %s", name,
@@ -332,7 +337,7 @@ read_child(struct server *s, struct peer *p)
 		log_note(s->cfg, 1, "read from the program of %s: %s", name,
 		    strerror(errno));
 	}
-	loop_io_stop(&s->loop, &p->from_w);
+	loop_io_stop(l, w);
 	close(p->from_child);
 	p->from_child = -1;
 	maybe_forget(p);
@@ -408,9 +413,7 @@ on_timer(struct loop *l, struct loop_timer *t)
 	(void)l;
 	if (!p->closing) {
 		/* Traffic does not move the timer: it is looked at here. */
-		if (idle_ms == NO_LIMIT)
-			arm(p, LLONG_MAX);
-		else if (clock_ms() - p->last < idle_ms)
+		if (clock_ms() - p->last < idle_ms)
 			arm(p, p->last + idle_ms);
 		else
 			begin_close(p, END_IDLE);
@@ -420,24 +423,6 @@ on_timer(struct loop *l, struct loop_timer *t)
 		finish_close(p);
 		maybe_forget(p);
 	}
-}
-
-static void
-on_to_child(struct loop *l, struct loop_io *w, short revents)
-{
-	(void)l;
-	(void)revents;
-	flush_in(w->arg);
-}
-
-static void
-on_from_child(struct loop *l, struct loop_io *w, short revents)
-{
-	struct peer *p = w->arg;
-
-	(void)l;
-	(void)revents;
-	read_child(p->srv, p);
 }
 
 /* Ends every program at once (EOF and SIGTERM); takes no more datagrams. */
@@ -498,10 +483,10 @@ start_peer(struct server *s, const struct sockaddr_storage *ss,
 	p->how = END_DONE;
 	s->served = true;
 	log_accepted(cfg, s->lfd, (const struct sockaddr *)ss, len);
-	loop_io_set(&p->to_w, p->to_child, on_to_child, p);
-	loop_io_set(&p->from_w, p->from_child, on_from_child, p);
+	loop_io_set(&p->to_w, p->to_child, flush_in, p);
+	loop_io_set(&p->from_w, p->from_child, read_child, p);
 	loop_timer_set(&p->timer, on_timer, p);
-	/* The timer runs from now on (see arm()), the idle limit or not. */
+	/* The timer runs from now on (see arm()); without a limit, idly. */
 	if (loop_io_start(&s->loop, &p->to_w, 0) == -1 ||
 	    loop_io_start(&s->loop, &p->from_w, POLLIN) == -1 ||
 	    loop_timer_start(&s->loop, &p->timer, s->idle_ms == NO_LIMIT ?
@@ -524,16 +509,22 @@ start_peer(struct server *s, const struct sockaddr_storage *ss,
 	return p;
 }
 
-/* Reads the datagrams waiting on the socket, a batch at most. */
+/* The socket: held replies out, then a batch of datagrams at most. */
 static void
-recv_batch(struct server *s)
+on_socket(struct loop *l, struct loop_io *w, short revents)
 {
+	struct server *s = w->arg;
 	struct sockaddr_storage from;
 	socklen_t len;
 	struct peer *p;
 	ssize_t n;
 	int i;
 
+	(void)l;
+	if (revents & POLLOUT)
+		flush_out(s);
+	if ((revents & (POLLIN | POLLERR)) == 0)
+		return;
 	for (i = 0; i < RECV_BATCH && !s->stopping; i++) {
 		len = sizeof(from);
 		n = recvfrom(s->lfd, s->buf, DGRAM_MAX, 0,
@@ -564,18 +555,6 @@ recv_batch(struct server *s)
 	}
 }
 
-static void
-on_socket(struct loop *l, struct loop_io *w, short revents)
-{
-	struct server *s = w->arg;
-
-	(void)l;
-	if (revents & POLLOUT)
-		flush_out(s);
-	if (revents & (POLLIN | POLLERR))
-		recv_batch(s);
-}
-
 /* Says how p ended, frees it and takes it out of the list. */
 static void
 forget(struct peer *p)
@@ -592,12 +571,7 @@ forget(struct peer *p)
 	log_peer_close(s->cfg, (const struct sockaddr *)&p->addr, p->addrlen,
 	    &end);
 	close_input(p);
-	loop_io_stop(&s->loop, &p->from_w);
-	if (p->from_child != -1)
-		close(p->from_child);
-	if (p->outlen > 0)
-		s->nheld--;
-	free(p->out);
+	finish_close(p);	/* reaped: only closes and frees */
 	loop_timer_stop(&s->loop, &p->timer);
 	if ((*p->prevp = p->next) != NULL)
 		p->next->prevp = p->prevp;
