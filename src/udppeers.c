@@ -21,7 +21,6 @@
 #include "fdflags.h"
 #include "log.h"
 #include "loop.h"
-#include "sig.h"
 #include "udppeers.h"
 
 #define DGRAM_MAX	65536		/* receive buffer: any datagram whole */
@@ -79,7 +78,7 @@ struct server {
 	int			 lfd;
 	int			 port;
 	long			 idle_ms;	/* per peer; NO_LIMIT: none */
-	struct peer		*peers;		/* npeers, unordered */
+	struct peer		*peers;		/* npeers, newest first */
 	size_t			 npeers;
 	size_t			 nheld;		/* peers with an out reply */
 	unsigned char		*buf;		/* DGRAM_MAX */
@@ -492,8 +491,8 @@ start_peer(struct server *s, const struct sockaddr_storage *ss,
 	    loop_timer_start(&s->loop, &p->timer, s->idle_ms == NO_LIMIT ?
 	    LLONG_MAX : p->last + s->idle_ms) == -1) {
 		log_error(cfg, "serve %s: %s", name, strerror(errno));
-		/* Ended at once; on_child reaps it and forgets p. */
-		p->closing = true;
+		/* Killed at once, no timer; reap() forgets p. */
+		p->closing = p->termed = true;
 		p->how = END_ERROR;
 		close_input(p);
 		finish_close(p);
