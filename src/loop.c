@@ -232,6 +232,12 @@ loop_on_child(struct loop *l, void (*fn)(struct loop *, void *), void *arg)
 }
 
 void
+loop_wind_down(struct loop *l)
+{
+	l->winding_down = true;
+}
+
+void
 loop_stop(struct loop *l)
 {
 	l->stop = true;
@@ -323,7 +329,7 @@ loop_run(struct loop *l)
 		run_hooks(l);
 		if (l->stop)
 			return LOOP_STOPPED;
-		if (sig_pending() != 0)
+		if (sig_pending() != 0 && !l->winding_down)
 			return LOOP_SIGNAL;
 		if (l->on_child != NULL)
 			n = sig_poll_child(l->pfd, (nfds_t)l->nio,
@@ -334,7 +340,7 @@ loop_run(struct loop *l)
 		if (n == -1 && errno != EINTR && errno != EAGAIN &&
 		    errno != ENOMEM)
 			return LOOP_ERROR;
-		if (sig_pending() != 0)
+		if (sig_pending() != 0 && !l->winding_down)
 			return LOOP_SIGNAL;
 		if (l->on_child != NULL && sig_child_exited())
 			l->on_child(l, l->child_arg);

@@ -14,7 +14,8 @@
  * is level-triggered, as poll(2) reports it.
  *
  * Signals: a terminating signal (see sig.h) ends loop_run() with
- * LOOP_SIGNAL; a child's exit calls the on_child hook, when one is set.
+ * LOOP_SIGNAL (until loop_wind_down()); a child's exit calls the on_child
+ * hook, when one is set.
  */
 
 struct loop;
@@ -63,6 +64,7 @@ struct loop {
 	short		 *ready_ev;
 	size_t		  nready, capready;
 	bool		  stop;
+	bool		  winding_down;	/* signals no longer end a run */
 	/* Called when a child of ours has ended (SIGCHLD), NULL for none. */
 	void		(*on_child)(struct loop *, void *);
 	void		 *child_arg;
@@ -97,6 +99,13 @@ void	loop_hook_stop(struct loop *l, struct loop_hook *h);
 /* Sets the hook for ended children (fn NULL: SIGCHLD does not wake). */
 void	loop_on_child(struct loop *l, void (*fn)(struct loop *, void *),
 	    void *arg);
+
+/*
+ * From now on a terminating signal does not end loop_run(): for a caller
+ * that, after LOOP_SIGNAL, winds down on the loop (ends its programs and
+ * reaps them) and then calls loop_stop().
+ */
+void	loop_wind_down(struct loop *l);
 
 /*
  * Runs rounds until loop_stop(), a terminating signal or a poll failure:

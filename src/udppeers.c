@@ -1,10 +1,11 @@
-/* udppeers.c -- -u -l -k with -e/-c: a program per UDP peer, one poll loop. */
+/* udppeers.c -- -u -l -k with -e/-c: a program per UDP peer, on the loop. */
 
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,15 +20,13 @@
 #include "exec.h"
 #include "fdflags.h"
 #include "log.h"
-#include "sig.h"
+#include "loop.h"
 #include "udppeers.h"
 
 #define DGRAM_MAX	65536		/* receive buffer: any datagram whole */
 #define QUEUE_MAX	(1024 * 1024)	/* bytes waiting for one program */
 #define QUEUE_MIN	65536
 #define RECV_BATCH	64		/* per wakeup: the programs get turns */
-#define REAP_POLL_MS	1000		/* a SIGCHLD before poll() is missed */
-#define PEERS_MIN	16
 #define NAMELEN		(ADDR_TEXTLEN + 16)
 #define ERRLEN		512
 
@@ -46,17 +45,20 @@ struct queue {
 
 /* One peer: its address, its program, and what is on the way. */
 struct peer {
+	struct peer		*next, **prevp;	/* the server's list */
+	struct server		*srv;
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	pid_t			 pid;		/* -1 once reaped */
 	int			 status;	/* the program's, once reaped */
 	int			 to_child;	/* its stdin; -1 once closed */
 	int			 from_child;	/* its stdout; -1 once at EOF */
+	struct loop_io		 to_w, from_w;	/* the two pipes */
+	struct loop_timer	 timer;		/* idle limit, then the grace */
 	struct queue		 in;
 	unsigned char		*out;		/* a reply the socket refused */
 	size_t			 outlen;	/* for now (EAGAIN) */
 	long long		 started, last;	/* ms: start, latest traffic */
-	long long		 deadline;	/* closing: SIGTERM, SIGKILL */
 	bool			 closing;	/* being ended: stdin closed */
 	bool			 termed;	/* SIGTERM sent */
 	bool			 killed;	/* SIGKILL sent, output shut */
@@ -69,17 +71,20 @@ struct peer {
 struct server {
 	const struct config	*cfg;
 	struct tlog		*log;		/* NULL: no traffic log */
+	struct loop		 loop;
+	struct loop_io		 sock_w;	/* lfd */
+	struct loop_timer	 wait_t;	/* -w: no peer for that long */
+	struct loop_hook	 hook;		/* lfd's interest; the end */
 	int			 lfd;
 	int			 port;
 	long			 idle_ms;	/* per peer; NO_LIMIT: none */
-	struct peer		*peers;		/* npeers, unordered */
-	size_t			 npeers, cap;
-	struct pollfd		*pfd;		/* 1 + 2 * cap */
+	struct peer		*peers;		/* npeers, newest first */
+	size_t			 npeers;
+	size_t			 nheld;		/* peers with an out reply */
 	unsigned char		*buf;		/* DGRAM_MAX */
 	long long		 quiet_since;	/* last datagram or peer end */
 	bool			 served;	/* a program has been started */
 	bool			 stopping;	/* ending all peers, then out */
-	bool			 reap_soon;	/* a program may have exited */
 	int			 status;
 	struct admit_noted	 noted;		/* refused senders told of */
 };
@@ -100,32 +105,12 @@ peer_name(const struct sockaddr_storage *ss, socklen_t len, char *out,
 static struct peer *
 find_peer(struct server *s, const struct sockaddr_storage *ss)
 {
-	size_t i;
+	struct peer *p;
 
-	for (i = 0; i < s->npeers; i++)
-		if (!s->peers[i].closing && addr_same(&s->peers[i].addr, ss))
-			return &s->peers[i];
+	for (p = s->peers; p != NULL; p = p->next)
+		if (!p->closing && addr_same(&p->addr, ss))
+			return p;
 	return NULL;
-}
-
-/* Room for more peers, up to --max-conns.  Returns 0, or -1 (ENOMEM). */
-static int
-grow(struct server *s)
-{
-	size_t cap = s->cap == 0 ? PEERS_MIN : s->cap * 2;
-	struct peer *peers;
-	struct pollfd *pfd;
-
-	if (cap > (size_t)s->cfg->max_conns)
-		cap = (size_t)s->cfg->max_conns;
-	if ((peers = realloc(s->peers, cap * sizeof(*peers))) == NULL)
-		return -1;
-	s->peers = peers;
-	if ((pfd = realloc(s->pfd, (1 + 2 * cap) * sizeof(*pfd))) == NULL)
-		return -1;
-	s->pfd = pfd;
-	s->cap = cap;
-	return 0;
 }
 
 /*
@@ -175,6 +160,7 @@ queue_free(struct queue *q)
 static void
 close_input(struct peer *p)
 {
+	loop_io_stop(&p->srv->loop, &p->to_w);
 	if (p->to_child != -1)
 		close(p->to_child);
 	p->to_child = -1;
@@ -197,11 +183,13 @@ drop(struct server *s, struct peer *p, const char *why)
 
 /* Writes what is queued to p's program, as much as its pipe takes. */
 static void
-flush_in(struct peer *p)
+flush_in(struct loop *l, struct loop_io *w, short revents)
 {
+	struct peer *p = w->arg;
 	struct queue *q = &p->in;
 	ssize_t n;
 
+	(void)revents;
 	while (q->len > 0 && p->to_child != -1) {
 		n = write(p->to_child, q->data + q->head, q->len);
 		if (n > 0) {
@@ -215,8 +203,11 @@ flush_in(struct peer *p)
 			close_input(p);	/* EPIPE: it closed its stdin */
 	}
 	q->head = 0;
+	if (q->len > 0)
+		return;
+	loop_io_want(l, w, 0);
 	/* A burst is over: give its memory back. */
-	if (q->len == 0 && q->cap > QUEUE_MIN)
+	if (q->cap > QUEUE_MIN)
 		queue_free(q);
 }
 
@@ -255,6 +246,8 @@ feed(struct server *s, struct peer *p, const unsigned char *d, size_t n)
 	if (queue_push(&p->in, d, n) == -1)
 		drop(s, p, errno == ENOBUFS ? "its program's input is full "
 		    "(1 MiB waiting)" : "out of memory");
+	else
+		loop_io_want(&s->loop, &p->to_w, POLLOUT);
 }
 
 /*
@@ -291,10 +284,8 @@ static void
 flush_out(struct server *s)
 {
 	struct peer *p;
-	size_t i;
 
-	for (i = 0; i < s->npeers; i++) {
-		p = &s->peers[i];
+	for (p = s->peers; p != NULL && s->nheld > 0; p = p->next) {
 		if (p->outlen == 0)
 			continue;
 		if (send_to_peer(s, p, p->out, p->outlen) == -1)
@@ -302,16 +293,23 @@ flush_out(struct server *s)
 		free(p->out);
 		p->out = NULL;
 		p->outlen = 0;
+		s->nheld--;
+		loop_io_want(&s->loop, &p->from_w, POLLIN);
 	}
 }
 
+static void	maybe_forget(struct peer *);
+
 /* One read of p's program's stdout becomes one datagram to p. */
 static void
-read_child(struct server *s, struct peer *p)
+read_child(struct loop *l, struct loop_io *w, short revents)
 {
+	struct peer *p = w->arg;
+	struct server *s = p->srv;
 	char name[NAMELEN];
 	ssize_t n;
 
+	(void)revents;
 	do
 		n = read(p->from_child, s->buf, addr_udp_max(&p->addr));
 	while (n == -1 && errno == EINTR);
@@ -324,6 +322,8 @@ read_child(struct server *s, struct peer *p)
 		if ((p->out = malloc((size_t)n)) != NULL) {
 			memcpy(p->out, s->buf, (size_t)n);
 			p->outlen = (size_t)n;
+			s->nheld++;
+			loop_io_want(l, w, 0);
 		} else {
 			peer_name(&p->addr, p->addrlen, name, sizeof(name));
 			log_note(s->cfg, 1, "send to %s: %s", name,
@@ -336,8 +336,21 @@ read_child(struct server *s, struct peer *p)
 		log_note(s->cfg, 1, "read from the program of %s: %s", name,
 		    strerror(errno));
 	}
+	loop_io_stop(l, w);
 	close(p->from_child);
 	p->from_child = -1;
+	maybe_forget(p);
+}
+
+/*
+ * p's timer, due at ms at.  Cannot fail: it runs from start_peer() on,
+ * out of the loop's table only during its own call, and the table does
+ * not shrink.
+ */
+static void
+arm(struct peer *p, long long at)
+{
+	(void)loop_timer_start(&p->srv->loop, &p->timer, at);
 }
 
 /* SIGTERM now; SIGKILL EXEC_KILL_GRACE_MS later if it still runs. */
@@ -350,7 +363,7 @@ terminate(struct peer *p)
 	/* Ours and not reaped: kill(2) cannot fail. */
 	if (p->pid != -1)
 		(void)exec_signal(p->pid, SIGTERM);
-	p->deadline = clock_ms() + EXEC_KILL_GRACE_MS;
+	arm(p, clock_ms() + EXEC_KILL_GRACE_MS);
 }
 
 /*
@@ -367,7 +380,7 @@ begin_close(struct peer *p, enum peer_end how)
 	p->closing = true;
 	p->how = how;
 	close_input(p);
-	p->deadline = clock_ms() + EXEC_TERM_GRACE_MS;
+	arm(p, clock_ms() + EXEC_TERM_GRACE_MS);
 }
 
 /* The grace is over: SIGKILL, and stop waiting for its output. */
@@ -378,25 +391,50 @@ finish_close(struct peer *p)
 	if (p->pid != -1)
 		(void)exec_signal(p->pid, SIGKILL);
 	/* A grandchild may hold the pipe open for ever: not ours to wait. */
+	loop_io_stop(&p->srv->loop, &p->from_w);
 	if (p->from_child != -1)
 		close(p->from_child);
 	p->from_child = -1;
+	if (p->outlen > 0)
+		p->srv->nheld--;
 	free(p->out);
 	p->out = NULL;
 	p->outlen = 0;
+}
+
+/* The idle limit (if the peer was quiet that long), then the grace. */
+static void
+on_timer(struct loop *l, struct loop_timer *t)
+{
+	struct peer *p = t->arg;
+	long idle_ms = p->srv->idle_ms;
+
+	(void)l;
+	if (!p->closing) {
+		/* Traffic does not move the timer: it is looked at here. */
+		if (clock_ms() - p->last < idle_ms)
+			arm(p, p->last + idle_ms);
+		else
+			begin_close(p, END_IDLE);
+	} else if (!p->termed)
+		terminate(p);
+	else {
+		finish_close(p);
+		maybe_forget(p);
+	}
 }
 
 /* Ends every program at once (EOF and SIGTERM); takes no more datagrams. */
 static void
 stop_all(struct server *s, enum peer_end how, int status)
 {
-	size_t i;
+	struct peer *p;
 
 	s->stopping = true;
 	s->status = status;
-	for (i = 0; i < s->npeers; i++) {
-		begin_close(&s->peers[i], how);
-		terminate(&s->peers[i]);
+	for (p = s->peers; p != NULL; p = p->next) {
+		begin_close(p, how);
+		terminate(p);
 	}
 }
 
@@ -419,27 +457,47 @@ start_peer(struct server *s, const struct sockaddr_storage *ss,
 	if (admit_datagram(cfg, &s->noted, ss, len, NULL, (long)s->npeers,
 	    name) != ADMIT_OK)
 		return NULL;
-	if (s->npeers == s->cap && grow(s) == -1) {
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_error(cfg, "serve %s: %s", name, strerror(errno));
 		return NULL;
 	}
 	if (exec_start_peer(cfg, s->lfd, (const struct sockaddr *)ss, len,
 	    &child, err, sizeof(err)) == -1) {
 		log_error(cfg, "serve %s: %s", name, err);
+		free(p);
 		return NULL;
 	}
-	p = &s->peers[s->npeers++];
-	memset(p, 0, sizeof(*p));
+	if ((p->next = s->peers) != NULL)
+		p->next->prevp = &p->next;
+	p->prevp = &s->peers;
+	s->peers = p;
+	s->npeers++;
+	p->srv = s;
 	p->addr = *ss;
 	p->addrlen = len;
 	p->pid = child.pid;
 	p->to_child = child.to_child;
 	p->from_child = child.from_child;
 	p->started = p->last = clock_ms();
-	p->deadline = -1;
 	p->how = END_DONE;
 	s->served = true;
 	log_accepted(cfg, s->lfd, (const struct sockaddr *)ss, len);
+	loop_io_set(&p->to_w, p->to_child, flush_in, p);
+	loop_io_set(&p->from_w, p->from_child, read_child, p);
+	loop_timer_set(&p->timer, on_timer, p);
+	/* The timer runs from now on (see arm()); without a limit, idly. */
+	if (loop_io_start(&s->loop, &p->to_w, 0) == -1 ||
+	    loop_io_start(&s->loop, &p->from_w, POLLIN) == -1 ||
+	    loop_timer_start(&s->loop, &p->timer, s->idle_ms == NO_LIMIT ?
+	    LLONG_MAX : p->last + s->idle_ms) == -1) {
+		log_error(cfg, "serve %s: %s", name, strerror(errno));
+		/* Killed at once, no timer; reap() forgets p. */
+		p->closing = p->termed = true;
+		p->how = END_ERROR;
+		close_input(p);
+		finish_close(p);
+		return NULL;
+	}
 	/* Never blocking on one program is what keeps the others served. */
 	if (fd_set_nonblock(p->to_child) == -1 ||
 	    fd_set_nonblock(p->from_child) == -1) {
@@ -450,16 +508,22 @@ start_peer(struct server *s, const struct sockaddr_storage *ss,
 	return p;
 }
 
-/* Reads the datagrams waiting on the socket, a batch at most. */
+/* The socket: held replies out, then a batch of datagrams at most. */
 static void
-recv_batch(struct server *s)
+on_socket(struct loop *l, struct loop_io *w, short revents)
 {
+	struct server *s = w->arg;
 	struct sockaddr_storage from;
 	socklen_t len;
 	struct peer *p;
 	ssize_t n;
 	int i;
 
+	(void)l;
+	if (revents & POLLOUT)
+		flush_out(s);
+	if ((revents & (POLLIN | POLLERR)) == 0)
+		return;
 	for (i = 0; i < RECV_BATCH && !s->stopping; i++) {
 		len = sizeof(from);
 		n = recvfrom(s->lfd, s->buf, DGRAM_MAX, 0,
@@ -490,35 +554,11 @@ recv_batch(struct server *s)
 	}
 }
 
-/* Reaps every program that has exited, without blocking. */
+/* Says how p ended, frees it and takes it out of the list. */
 static void
-reap(struct server *s)
+forget(struct peer *p)
 {
-	size_t i;
-	pid_t pid;
-	int st;
-
-	for (;;) {
-		pid = waitpid(-1, &st, WNOHANG);
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			return;	/* none ended, or no child left (ECHILD) */
-		for (i = 0; i < s->npeers; i++) {
-			if (s->peers[i].pid == pid) {
-				s->peers[i].pid = -1;
-				s->peers[i].status = exec_status(st);
-				break;
-			}
-		}
-	}
-}
-
-/* Says how p ended, frees it and takes it out of the table. */
-static void
-forget(struct server *s, size_t i)
-{
-	struct peer *p = &s->peers[i];
+	struct server *s = p->srv;
 	struct log_peer_end end;
 
 	end.sent = p->sent;
@@ -530,87 +570,86 @@ forget(struct server *s, size_t i)
 	log_peer_close(s->cfg, (const struct sockaddr *)&p->addr, p->addrlen,
 	    &end);
 	close_input(p);
-	if (p->from_child != -1)
-		close(p->from_child);
-	free(p->out);
-	s->peers[i] = s->peers[--s->npeers];
+	finish_close(p);	/* reaped: only closes and frees */
+	loop_timer_stop(&s->loop, &p->timer);
+	if ((*p->prevp = p->next) != NULL)
+		p->next->prevp = p->prevp;
+	free(p);
+	s->npeers--;
 	s->quiet_since = clock_ms();
+	/* -w counts again; its timer is still in the table: cannot fail. */
+	if (s->npeers == 0 && !s->stopping && s->cfg->wait_ms != NO_LIMIT)
+		(void)loop_timer_start(&s->loop, &s->wait_t,
+		    s->quiet_since + s->cfg->wait_ms);
 }
 
-/*
- * The timers: idle peers are ended, ended ones past their grace are
- * killed, and done ones (reaped, output at EOF and sent) forgotten.
- */
+/* Done (reaped, output at EOF and sent): forgotten. */
 static void
-sweep(struct server *s)
+maybe_forget(struct peer *p)
 {
-	long long now = clock_ms();
-	struct peer *p;
-	size_t i;
+	if (p->pid == -1 && p->from_child == -1 && p->outlen == 0)
+		forget(p);
+}
 
-	for (i = s->npeers; i-- > 0;) {
-		p = &s->peers[i];
-		if (!p->closing && s->idle_ms != NO_LIMIT &&
-		    now - p->last >= s->idle_ms)
-			begin_close(p, END_IDLE);
-		if (p->closing && !p->killed && now >= p->deadline) {
-			if (p->termed)
-				finish_close(p);
-			else
-				terminate(p);
+/* A child ended: reaps every program that has exited, without blocking. */
+static void
+reap(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	struct peer *p;
+	pid_t pid;
+	int st;
+
+	(void)l;
+	for (;;) {
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return;	/* none ended, or no child left (ECHILD) */
+		for (p = s->peers; p != NULL && p->pid != pid; p = p->next)
+			;
+		if (p != NULL) {
+			p->pid = -1;
+			p->status = exec_status(st);
+			maybe_forget(p);
 		}
-		if (p->pid == -1 && p->from_child == -1 && p->outlen == 0)
-			forget(s, i);
 	}
 }
 
-/*
- * Fills s->pfd: slot 0 the socket, then each peer's stdin and stdout
- * pipes (fd -1 when there is nothing to wait for).  Returns the poll(2)
- * timeout: the nearest idle limit, kill deadline or -w.
- */
-static int
-prepare_poll(struct server *s)
+/* -w: no peer for that long.  As for TCP -k, 0 once a peer was served. */
+static void
+on_wait(struct loop *l, struct loop_timer *t)
 {
-	const struct config *cfg = s->cfg;
-	long long next = -1, t;
-	bool pending = false;
-	struct peer *p;
-	size_t i;
+	struct server *s = t->arg;
+	long long at = s->quiet_since + s->cfg->wait_ms;
 
-	s->reap_soon = false;
-	for (i = 0; i < s->npeers; i++) {
-		p = &s->peers[i];
-		s->pfd[1 + 2 * i].fd = p->in.len > 0 ? p->to_child : -1;
-		s->pfd[1 + 2 * i].events = POLLOUT;
-		s->pfd[1 + 2 * i].revents = 0;
-		s->pfd[2 + 2 * i].fd = p->outlen == 0 ? p->from_child : -1;
-		s->pfd[2 + 2 * i].events = POLLIN;
-		s->pfd[2 + 2 * i].revents = 0;
-		pending = pending || p->outlen > 0;
-		t = -1;
-		if (p->closing && !p->killed)
-			t = p->deadline;
-		else if (!p->closing && s->idle_ms != NO_LIMIT)
-			t = p->last + s->idle_ms;
-		if (p->pid != -1 && (p->from_child == -1 || p->killed)) {
-			/* Its exit is near: do not trust SIGCHLD alone. */
-			s->reap_soon = true;
-			if (t == -1 || t > clock_ms() + REAP_POLL_MS)
-				t = clock_ms() + REAP_POLL_MS;
-		}
-		if (t != -1 && (next == -1 || t < next))
-			next = t;
+	if (s->npeers > 0 || s->stopping)
+		return;		/* forget() starts it again */
+	if (clock_ms() < at) {
+		(void)loop_timer_start(l, t, at);	/* as in forget() */
+		return;
 	}
-	s->pfd[0].fd = s->lfd;
-	s->pfd[0].events = (s->stopping ? 0 : POLLIN) |
-	    (pending ? POLLOUT : 0);
-	s->pfd[0].revents = 0;
-	if (s->pfd[0].events == 0)
-		s->pfd[0].fd = -1;
-	if (s->npeers == 0 && !s->stopping && cfg->wait_ms != NO_LIMIT)
-		next = s->quiet_since + cfg->wait_ms;
-	return clock_until(next);
+	if (!s->served) {
+		log_error(s->cfg, "no connection on port %d within -w %s",
+		    s->port, s->cfg->wait_arg);
+		s->status = EXIT_NET;
+	}
+	loop_stop(l);
+}
+
+/* Before each wait: the socket's interest, and the end once all ended. */
+static void
+before_wait(struct loop *l, struct loop_hook *h)
+{
+	struct server *s = h->arg;
+
+	if (s->stopping && s->npeers == 0) {
+		loop_stop(l);
+		return;
+	}
+	loop_io_want(l, &s->sock_w, (s->stopping ? 0 : POLLIN) |
+	    (s->nheld > 0 ? POLLOUT : 0));
 }
 
 /*
@@ -624,8 +663,7 @@ abandon_all(struct server *s)
 	pid_t r;
 	int st;
 
-	while (s->npeers > 0) {
-		p = &s->peers[s->npeers - 1];
+	while ((p = s->peers) != NULL) {
 		if (!p->closing)
 			p->how = END_ERROR;
 		if (p->pid != -1) {
@@ -636,47 +674,15 @@ abandon_all(struct server *s)
 			p->status = r == -1 ? EXIT_NET : exec_status(st);
 			p->pid = -1;
 		}
-		forget(s, s->npeers - 1);
+		forget(p);
 	}
-}
-
-/* One round of poll(2) and what it reports. */
-static void
-poll_once(struct server *s)
-{
-	size_t i, n = s->npeers;
-	short lrev;
-	int timeout;
-
-	timeout = prepare_poll(s);
-	if (sig_poll_child(s->pfd, (nfds_t)(1 + 2 * n), timeout) == -1) {
-		if (errno == EINTR)
-			return;
-		log_error(s->cfg, "poll: %s", strerror(errno));
-		s->stopping = true;
-		s->status = EXIT_NET;
-		abandon_all(s);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (s->pfd[1 + 2 * i].revents != 0)
-			flush_in(&s->peers[i]);
-		if (s->pfd[2 + 2 * i].revents != 0 &&
-		    s->peers[i].from_child != -1)
-			read_child(s, &s->peers[i]);
-	}
-	/* recv_batch may move s->pfd (grow): read it first. */
-	lrev = s->pfd[0].revents;
-	if (lrev & POLLOUT)
-		flush_out(s);
-	if (lrev & (POLLIN | POLLERR))
-		recv_batch(s);
 }
 
 int
 udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 {
 	struct server s;
+	enum loop_end end;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
@@ -685,7 +691,16 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 	s.port = port;
 	s.idle_ms = cli_idle_ms(cfg);
 	s.quiet_since = clock_ms();
-	if ((s.buf = malloc(DGRAM_MAX)) == NULL || grow(&s) == -1) {
+	loop_init(&s.loop);
+	loop_io_set(&s.sock_w, lfd, on_socket, &s);
+	loop_timer_set(&s.wait_t, on_wait, &s);
+	loop_hook_set(&s.hook, before_wait, &s);
+	loop_on_child(&s.loop, reap, &s);
+	if ((s.buf = malloc(DGRAM_MAX)) == NULL ||
+	    loop_io_start(&s.loop, &s.sock_w, POLLIN) == -1 ||
+	    loop_hook_start(&s.loop, &s.hook) == -1 ||
+	    (cfg->wait_ms != NO_LIMIT && loop_timer_start(&s.loop, &s.wait_t,
+	    s.quiet_since + cfg->wait_ms) == -1)) {
 		log_error(cfg, "allocate the peer table: %s", strerror(errno));
 		s.status = EXIT_NET;
 		goto out;
@@ -696,32 +711,20 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 		s.status = EXIT_NET;
 		goto out;
 	}
-	for (;;) {
-		if (sig_child_exited() || s.reap_soon)
-			reap(&s);
-		sweep(&s);
-		if (s.stopping && s.npeers == 0)
-			break;
-		if (s.npeers == 0 && cfg->wait_ms != NO_LIMIT &&
-		    clock_ms() >= s.quiet_since + cfg->wait_ms) {
-			/* -w: as for TCP -k, 0 once a peer was served. */
-			if (!s.served) {
-				log_error(cfg, "no connection on port %d "
-				    "within -w %s", port, cfg->wait_arg);
-				s.status = EXIT_NET;
-			}
-			break;
-		}
-		if (sig_pending() != 0 && !s.stopping) {
-			stop_all(&s, END_SIGNAL, EXIT_NET);
-			continue;
-		}
-		poll_once(&s);
+	while ((end = loop_run(&s.loop)) == LOOP_SIGNAL) {
+		/* Every program ended and reaped on the loop, then out. */
+		stop_all(&s, END_SIGNAL, EXIT_NET);
+		loop_wind_down(&s.loop);
+	}
+	if (end == LOOP_ERROR) {
+		log_error(cfg, "poll: %s", strerror(errno));
+		s.stopping = true;
+		s.status = EXIT_NET;
+		abandon_all(&s);
 	}
 out:
 	admit_dropped_note(cfg, &s.noted);
-	free(s.peers);
-	free(s.pfd);
+	loop_free(&s.loop);
 	free(s.buf);
 	return s.status;
 }

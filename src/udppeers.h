@@ -1,4 +1,4 @@
-/* udppeers.h -- -u -l -k with -e/-c: a program per UDP peer, one poll loop. */
+/* udppeers.h -- -u -l -k with -e/-c: a program per UDP peer, on the loop. */
 #ifndef SOCKCAT_UDPPEERS_H
 #define SOCKCAT_UDPPEERS_H
 
