@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "admit.h"
 #include "broker.h"
+#include "buf.h"
 #include "clock.h"
 #include "fdflags.h"
 #include "log.h"
@@ -23,7 +24,7 @@
 /*
  * The data each member's queue may hold; a sender is read only while every
  * receiver has room for what it could send.  --chat announcements never
- * wait, so they may take a queue past this (see build_pollset()).
+ * wait, so they may take a queue past this (see before_wait()).
  */
 #define QUEUE_SIZE	(64 * 1024)
 
@@ -59,8 +60,7 @@ struct member {
 	struct loop_io	 io;		/* the socket, or stdin */
 	struct loop_io	 out;		/* stdout: the local member only */
 	struct loop_timer idle;		/* a client, with an idle limit */
-	unsigned char	*queue;		/* ring of cap bytes, from joining */
-	size_t		 cap, head, len;
+	struct buf	 queue;		/* from joining */
 	long long	 last;		/* data last moved, with an idle limit */
 	struct chat_state chat;		/* --chat framing */
 	char		 nick[NICKLEN];
@@ -129,7 +129,7 @@ static void	idle_expired(struct loop *, struct loop_timer *);
 static size_t
 queue_room(const struct member *m)
 {
-	return m->len < QUEUE_SIZE ? QUEUE_SIZE - m->len : 0;
+	return m->queue.len < QUEUE_SIZE ? QUEUE_SIZE - m->queue.len : 0;
 }
 
 /*
@@ -167,25 +167,6 @@ input_fits(const struct broker *b, const struct member *m, size_t room)
 	return n < CHUNK ? n : CHUNK;
 }
 
-/* Makes m's ring hold at least need bytes, unwrapping it.  0 or -1. */
-static int
-grow_queue(struct member *m, size_t need)
-{
-	size_t cap = m->cap * 2 > need ? m->cap * 2 : need;
-	size_t first = m->cap - m->head < m->len ? m->cap - m->head : m->len;
-	unsigned char *q;
-
-	if ((q = malloc(cap)) == NULL)
-		return -1;
-	memcpy(q, m->queue + m->head, first);
-	memcpy(q + first, m->queue, m->len - first);
-	free(m->queue);
-	m->queue = q;
-	m->cap = cap;
-	m->head = 0;
-	return 0;
-}
-
 /*
  * Appends n bytes to m's queue.  Data fits, as the sender was read only
  * for the room there was; an announcement may grow the queue, and if even
@@ -194,17 +175,8 @@ grow_queue(struct member *m, size_t need)
 static void
 enqueue(struct member *m, const unsigned char *data, size_t n)
 {
-	size_t tail, first;
-
-	if (m->len + n > m->cap && grow_queue(m, m->len + n) == -1) {
+	if (buf_put(&m->queue, data, n) == -1)
 		m->broken = true;
-		return;
-	}
-	tail = (m->head + m->len) % m->cap;
-	first = n < m->cap - tail ? n : m->cap - tail;
-	memcpy(m->queue + tail, data, first);
-	memcpy(m->queue, data + first, n - first);
-	m->len += n;
 }
 
 /* Sends data to every member that takes it from from. */
@@ -240,11 +212,9 @@ drop_member(struct broker *b, struct member *m, const char *why)
 	loop_io_stop(&b->loop, &m->io);
 	loop_timer_stop(&b->loop, &m->idle);
 	close(m->in_fd);
-	free(m->queue);
-	m->queue = NULL;
+	buf_free(&m->queue);
 	m->active = m->broken = m->held = false;
 	m->in_fd = m->out_fd = -1;
-	m->cap = m->len = m->head = 0;
 	if (--b->clients == 0)
 		b->quiet_since = clock_ms();
 	snprintf(line, sizeof(line), "<announce> <%s> is disconnected.\n",
@@ -260,7 +230,7 @@ static void
 end_of_stream(struct broker *b, struct member *m)
 {
 	m->in_open = false;
-	if (m->len == 0)
+	if (m->queue.len == 0)
 		drop_member(b, m, "disconnected");
 }
 
@@ -323,22 +293,19 @@ add_client(struct broker *b, int fd, const char *peer)
 	loop_timer_set(&m->idle, idle_expired, m);
 	m->last = clock_ms();
 	/* The idle timer runs until m leaves: before_wait() moves it. */
-	if ((m->queue = malloc(QUEUE_SIZE)) == NULL ||
+	if (buf_init(&m->queue, QUEUE_SIZE) == -1 ||
 	    loop_io_start(&b->loop, &m->io, 0) == -1 ||
 	    (b->idle_ms != NO_LIMIT && loop_timer_start(&b->loop, &m->idle,
 	    m->last + b->idle_ms) == -1)) {
 		saved = errno;
 		loop_io_stop(&b->loop, &m->io);
-		free(m->queue);
-		m->queue = NULL;
+		buf_free(&m->queue);
 		errno = saved;
 		goto fail;
 	}
-	m->cap = QUEUE_SIZE;
 	m->active = m->in_open = m->out_open = true;
 	m->chat = (struct chat_state){ .line_start = true };
 	m->in_fd = m->out_fd = fd;
-	m->head = m->len = 0;
 	snprintf(m->nick, sizeof(m->nick), "user%lu", ++b->next_user);
 	snprintf(m->who, sizeof(m->who), "%s", who);
 	b->clients++;
@@ -456,13 +423,14 @@ read_member(struct broker *b, struct member *m)
 static void
 write_member(struct broker *b, struct member *m)
 {
-	size_t span = m->head + m->len > m->cap ? m->cap - m->head : m->len;
+	struct buf *q = &m->queue;
 	ssize_t n;
 
 	if (m->local)
-		n = write(m->out_fd, m->queue + m->head, span);
+		n = write(m->out_fd, q->data + q->head, buf_span(q));
 	else
-		n = send(m->out_fd, m->queue + m->head, span, MSG_NOSIGNAL);
+		n = send(m->out_fd, q->data + q->head, buf_span(q),
+		    MSG_NOSIGNAL);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
@@ -476,20 +444,16 @@ write_member(struct broker *b, struct member *m)
 				log_error(b->cfg, "write to stdout: %s",
 				    strerror(errno));
 			m->out_open = false;
-			m->len = 0;
+			q->len = 0;
 		} else
 			drop_member(b, m, "went away");
 		return;
 	}
 	if (b->idle_ms != NO_LIMIT)
 		m->last = clock_ms();
-	m->head = (m->head + (size_t)n) % m->cap;
-	m->len -= (size_t)n;
-	if (m->len == 0) {
-		m->head = 0;
-		if (!m->local && !m->in_open)
-			drop_member(b, m, "disconnected");
-	}
+	buf_consume(q, (size_t)n);
+	if (q->len == 0 && !m->local && !m->in_open)
+		drop_member(b, m, "disconnected");
 }
 
 /* A member's socket, stdin or stdout is ready for what w waits for. */
@@ -524,7 +488,7 @@ drop_broken(struct broker *b)
 		if (local->broken) {
 			log_error(b->cfg, "write to stdout: out of memory");
 			local->out_open = local->broken = false;
-			local->len = 0;
+			local->queue.len = 0;
 		}
 		for (i = 1; i < b->nmembers; i++) {
 			struct member *m = b->members[i];
@@ -571,7 +535,7 @@ before_wait(struct loop *l, struct loop_hook *h)
 			owner = m;
 		} else if (room < second)
 			second = room;
-		overfull = overfull || m->len > QUEUE_SIZE;
+		overfull = overfull || m->queue.len > QUEUE_SIZE;
 	}
 	/*
 	 * --chat: a newcomer is announced to everyone, queue full or not; so
@@ -584,7 +548,7 @@ before_wait(struct loop *l, struct loop_hook *h)
 		size_t room = m == owner ? second : least;
 		bool can_in = m->in_open && !(m->local && room == NO_RECEIVER);
 		bool want_in = can_in && input_fits(b, m, room) == CHUNK;
-		bool want_out = m->out_open && m->len > 0;
+		bool want_out = m->out_open && m->queue.len > 0;
 
 		if (!m->active)
 			continue;
@@ -606,7 +570,7 @@ before_wait(struct loop *l, struct loop_hook *h)
 	}
 	if (b->cfg->wait_ms != NO_LIMIT)
 		loop_timer_start(l, &b->quiet, b->clients == 0 &&
-		    !(local->out_open && local->len > 0) ?
+		    !(local->out_open && local->queue.len > 0) ?
 		    b->quiet_since + b->cfg->wait_ms : NEVER);
 }
 
@@ -695,7 +659,7 @@ broker_run(const struct config *cfg, int lfd, struct tlog *log)
 	loop_io_set(&b.listener, lfd, accept_client, &b);
 	loop_hook_set(&b.before_wait, before_wait, &b);
 	loop_timer_set(&b.quiet, quiet_expired, &b);
-	if ((local->queue = malloc(QUEUE_SIZE)) == NULL ||
+	if (buf_init(&local->queue, QUEUE_SIZE) == -1 ||
 	    loop_io_start(&b.loop, &b.listener, POLLIN) == -1 ||
 	    loop_io_start(&b.loop, &local->io, 0) == -1 ||
 	    loop_io_start(&b.loop, &local->out, 0) == -1 ||
@@ -703,7 +667,6 @@ broker_run(const struct config *cfg, int lfd, struct tlog *log)
 	    (cfg->wait_ms != NO_LIMIT && loop_timer_start(&b.loop, &b.quiet,
 	    b.quiet_since + cfg->wait_ms) == -1))
 		goto nomem;
-	local->cap = QUEUE_SIZE;
 	if (fdflags_nonblock(&b.saved, STDIN_FILENO) == -1 ||
 	    fdflags_nonblock(&b.saved, STDOUT_FILENO) == -1)
 		log_error(cfg, "set O_NONBLOCK on stdio: %s", strerror(errno));
@@ -718,7 +681,7 @@ out:
 	for (i = 0; i < b.nmembers; i++) {
 		if (!b.members[i]->local && b.members[i]->active)
 			close(b.members[i]->in_fd);
-		free(b.members[i]->queue);
+		buf_free(&b.members[i]->queue);
 		free(b.members[i]);
 	}
 	if (b.spare != -1)
