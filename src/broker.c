@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,16 +14,17 @@
 #include "addr.h"
 #include "admit.h"
 #include "broker.h"
+#include "buf.h"
 #include "clock.h"
 #include "fdflags.h"
 #include "log.h"
-#include "sig.h"
+#include "loop.h"
 #include "sock.h"
 
 /*
  * The data each member's queue may hold; a sender is read only while every
  * receiver has room for what it could send.  --chat announcements never
- * wait, so they may take a queue past this (see build_pollset()).
+ * wait, so they may take a queue past this (see before_wait()).
  */
 #define QUEUE_SIZE	(64 * 1024)
 
@@ -35,6 +37,9 @@
 /* No receiver at all: room_for()'s answer. */
 #define NO_RECEIVER	SIZE_MAX
 
+/* A timer's deadline while it must not run. */
+#define NEVER		LLONG_MAX
+
 #define NICKLEN		24
 #define PEERLEN		(ADDR_TEXTLEN + 16)
 
@@ -44,6 +49,7 @@
 
 /* One participant: a client socket, or the local stdin/stdout. */
 struct member {
+	struct broker	*b;
 	bool		 active;
 	bool		 local;		/* stdin/stdout rather than a socket */
 	bool		 in_open;	/* a client: until its end of stream */
@@ -51,8 +57,10 @@ struct member {
 	bool		 broken;	/* its queue could not grow: drop it */
 	bool		 held;		/* not read: the others have no room */
 	int		 in_fd, out_fd;
-	unsigned char	*queue;		/* ring of cap bytes, from joining */
-	size_t		 cap, head, len;
+	struct loop_io	 io;		/* the socket, or stdin */
+	struct loop_io	 out;		/* stdout: the local member only */
+	struct loop_timer idle;		/* a client, with an idle limit */
+	struct buf	 queue;		/* from joining */
 	long long	 last;		/* data last moved, with an idle limit */
 	struct chat_state chat;		/* --chat framing */
 	char		 nick[NICKLEN];
@@ -61,10 +69,15 @@ struct member {
 
 struct broker {
 	const struct config	*cfg;
+	struct loop		 loop;
+	struct loop_io		 listener;
+	struct loop_hook	 before_wait;
+	struct loop_timer	 quiet;		/* -w with no client */
 	int			 lfd;
 	struct tlog		*log;
-	struct member		*members;	/* [0] local, then clients */
-	size_t			 nmembers;	/* slots, grown on demand */
+	/* [0] local, then clients; each stays put: the loop has its watchers */
+	struct member		**members;
+	size_t			 nmembers, cap;	/* slots, grown on demand */
 	long			 clients;
 	bool			 served;	/* some client has joined */
 	long long		 quiet_since;	/* since when no client, -w */
@@ -72,10 +85,9 @@ struct broker {
 	unsigned long		 next_user;
 	unsigned char		*chunk, *framed;
 	size_t			 framed_cap;
-	struct pollfd		*pfd;		/* nmembers + 2 */
-	struct member		**pfd_member;	/* who each pollfd is for */
 	struct fdflags		 saved;
 	int			 spare;		/* spent on EMFILE */
+	int			 status;	/* the exit status, once done */
 };
 
 size_t
@@ -110,11 +122,14 @@ chat_frame(const char *nick, struct chat_state *st, unsigned char *in,
 	return o;
 }
 
+static void	member_ready(struct loop *, struct loop_io *, short);
+static void	idle_expired(struct loop *, struct loop_timer *);
+
 /* Data room left in m's queue; announcements may have overfilled it. */
 static size_t
 queue_room(const struct member *m)
 {
-	return m->len < QUEUE_SIZE ? QUEUE_SIZE - m->len : 0;
+	return m->queue.len < QUEUE_SIZE ? QUEUE_SIZE - m->queue.len : 0;
 }
 
 /*
@@ -135,7 +150,7 @@ room_for(const struct broker *b, const struct member *from)
 	size_t i, least = NO_RECEIVER;
 
 	for (i = 0; i < b->nmembers; i++) {
-		const struct member *m = &b->members[i];
+		const struct member *m = b->members[i];
 
 		if (receives(m, from) && queue_room(m) < least)
 			least = queue_room(m);
@@ -152,25 +167,6 @@ input_fits(const struct broker *b, const struct member *m, size_t room)
 	return n < CHUNK ? n : CHUNK;
 }
 
-/* Makes m's ring hold at least need bytes, unwrapping it.  0 or -1. */
-static int
-grow_queue(struct member *m, size_t need)
-{
-	size_t cap = m->cap * 2 > need ? m->cap * 2 : need;
-	size_t first = m->cap - m->head < m->len ? m->cap - m->head : m->len;
-	unsigned char *q;
-
-	if ((q = malloc(cap)) == NULL)
-		return -1;
-	memcpy(q, m->queue + m->head, first);
-	memcpy(q + first, m->queue, m->len - first);
-	free(m->queue);
-	m->queue = q;
-	m->cap = cap;
-	m->head = 0;
-	return 0;
-}
-
 /*
  * Appends n bytes to m's queue.  Data fits, as the sender was read only
  * for the room there was; an announcement may grow the queue, and if even
@@ -179,17 +175,8 @@ grow_queue(struct member *m, size_t need)
 static void
 enqueue(struct member *m, const unsigned char *data, size_t n)
 {
-	size_t tail, first;
-
-	if (m->len + n > m->cap && grow_queue(m, m->len + n) == -1) {
+	if (buf_put(&m->queue, data, n) == -1)
 		m->broken = true;
-		return;
-	}
-	tail = (m->head + m->len) % m->cap;
-	first = n < m->cap - tail ? n : m->cap - tail;
-	memcpy(m->queue + tail, data, first);
-	memcpy(m->queue, data + first, n - first);
-	m->len += n;
 }
 
 /* Sends data to every member that takes it from from. */
@@ -200,7 +187,7 @@ broadcast(struct broker *b, const struct member *from,
 	size_t i;
 
 	for (i = 0; i < b->nmembers; i++) {
-		struct member *m = &b->members[i];
+		struct member *m = b->members[i];
 
 		if (receives(m, from))
 			enqueue(m, data, n);
@@ -222,12 +209,12 @@ drop_member(struct broker *b, struct member *m, const char *why)
 	char line[NICKLEN + 64];
 
 	log_note(b->cfg, 1, "%s %s", m->who, why);
+	loop_io_stop(&b->loop, &m->io);
+	loop_timer_stop(&b->loop, &m->idle);
 	close(m->in_fd);
-	free(m->queue);
-	m->queue = NULL;
+	buf_free(&m->queue);
 	m->active = m->broken = m->held = false;
 	m->in_fd = m->out_fd = -1;
-	m->cap = m->len = m->head = 0;
 	if (--b->clients == 0)
 		b->quiet_since = clock_ms();
 	snprintf(line, sizeof(line), "<announce> <%s> is disconnected.\n",
@@ -243,7 +230,7 @@ static void
 end_of_stream(struct broker *b, struct member *m)
 {
 	m->in_open = false;
-	if (m->len == 0)
+	if (m->queue.len == 0)
 		drop_member(b, m, "disconnected");
 }
 
@@ -265,36 +252,28 @@ name_client(int fd, const char *peer, char *who, size_t wholen)
 	snprintf(who, wholen, "%s port %d", text, port);
 }
 
-/* A free client slot, doubling the tables when all are taken; or NULL. */
+/* A free client slot, a new one when all are taken; or NULL. */
 static struct member *
 free_slot(struct broker *b)
 {
-	size_t i, n = b->nmembers * 2;
-	struct member *members;
-	struct pollfd *pfd;
-	struct member **pfd_member;
+	struct member **members, *m;
+	size_t i;
 
 	for (i = 1; i < b->nmembers; i++)
-		if (!b->members[i].active)
-			return &b->members[i];
-	/* Each table keeps its old size until every one has grown. */
-	if ((pfd = realloc(b->pfd, (n + 2) * sizeof(*pfd))) == NULL)
+		if (!b->members[i]->active)
+			return b->members[i];
+	if (b->nmembers == b->cap) {
+		if ((members = realloc(b->members,
+		    b->cap * 2 * sizeof(*members))) == NULL)
+			return NULL;
+		b->members = members;
+		b->cap *= 2;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
-	b->pfd = pfd;
-	if ((pfd_member = realloc(b->pfd_member,
-	    (n + 2) * sizeof(*pfd_member))) == NULL)
-		return NULL;
-	b->pfd_member = pfd_member;
-	if ((members = realloc(b->members, n * sizeof(*members))) == NULL)
-		return NULL;
-	b->members = members;
-	memset(members + b->nmembers, 0,
-	    (n - b->nmembers) * sizeof(*members));
-	for (i = b->nmembers; i < n; i++)
-		members[i].in_fd = members[i].out_fd = -1;
-	i = b->nmembers;
-	b->nmembers = n;
-	return &members[i];
+	m->b = b;
+	b->members[b->nmembers++] = m;
+	return m;
 }
 
 /* Welcomes a new client: its slot, its nick, the announcements. */
@@ -305,20 +284,28 @@ add_client(struct broker *b, int fd, const char *peer)
 	struct member *m;
 	size_t i, used;
 	bool first = true;
+	int saved;
 
 	name_client(fd, peer, who, sizeof(who));
-	if ((m = free_slot(b)) == NULL ||
-	    (m->queue = malloc(QUEUE_SIZE)) == NULL) {
-		log_error(b->cfg, "serve %s: %s", who, strerror(errno));
-		close(fd);
-		return;
+	if ((m = free_slot(b)) == NULL)
+		goto fail;
+	loop_io_set(&m->io, fd, member_ready, m);
+	loop_timer_set(&m->idle, idle_expired, m);
+	m->last = clock_ms();
+	/* The idle timer runs until m leaves: before_wait() moves it. */
+	if (buf_init(&m->queue, QUEUE_SIZE) == -1 ||
+	    loop_io_start(&b->loop, &m->io, 0) == -1 ||
+	    (b->idle_ms != NO_LIMIT && loop_timer_start(&b->loop, &m->idle,
+	    m->last + b->idle_ms) == -1)) {
+		saved = errno;
+		loop_io_stop(&b->loop, &m->io);
+		buf_free(&m->queue);
+		errno = saved;
+		goto fail;
 	}
-	m->cap = QUEUE_SIZE;
 	m->active = m->in_open = m->out_open = true;
 	m->chat = (struct chat_state){ .line_start = true };
 	m->in_fd = m->out_fd = fd;
-	m->head = m->len = 0;
-	m->last = b->idle_ms != NO_LIMIT ? clock_ms() : 0;
 	snprintf(m->nick, sizeof(m->nick), "user%lu", ++b->next_user);
 	snprintf(m->who, sizeof(m->who), "%s", who);
 	b->clients++;
@@ -332,7 +319,7 @@ add_client(struct broker *b, int fd, const char *peer)
 	    "<announce> already connected nicks: ");
 	for (i = 1; i < b->nmembers && used < sizeof(list) - NICKLEN - 4;
 	    i++) {
-		const struct member *o = &b->members[i];
+		const struct member *o = b->members[i];
 
 		if (o->active && o != m) {
 			used += (size_t)snprintf(list + used,
@@ -344,17 +331,24 @@ add_client(struct broker *b, int fd, const char *peer)
 	snprintf(list + used, sizeof(list) - used, ".\n");
 	if (!first)
 		enqueue(m, (const unsigned char *)list, strlen(list));
+	return;
+fail:
+	log_error(b->cfg, "serve %s: %s", who, strerror(errno));
+	close(fd);
 }
 
 static void
-accept_client(struct broker *b)
+accept_client(struct loop *l, struct loop_io *w, short revents)
 {
+	struct broker *b = w->arg;
 	const struct config *cfg = b->cfg;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char err[256], peer[PEERLEN], who[PEERLEN + 16], text[ADDR_TEXTLEN];
 	int fd, port = 0;
 
+	(void)l;
+	(void)revents;
 	fd = sock_accept(cfg, b->lfd, 0, &ss, &len, err, sizeof(err));
 	if (fd == -1) {
 		if (err[0] != '\0')
@@ -429,13 +423,14 @@ read_member(struct broker *b, struct member *m)
 static void
 write_member(struct broker *b, struct member *m)
 {
-	size_t span = m->head + m->len > m->cap ? m->cap - m->head : m->len;
+	struct buf *q = &m->queue;
 	ssize_t n;
 
 	if (m->local)
-		n = write(m->out_fd, m->queue + m->head, span);
+		n = write(m->out_fd, q->data + q->head, buf_span(q));
 	else
-		n = send(m->out_fd, m->queue + m->head, span, MSG_NOSIGNAL);
+		n = send(m->out_fd, q->data + q->head, buf_span(q),
+		    MSG_NOSIGNAL);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
@@ -449,38 +444,87 @@ write_member(struct broker *b, struct member *m)
 				log_error(b->cfg, "write to stdout: %s",
 				    strerror(errno));
 			m->out_open = false;
-			m->len = 0;
+			q->len = 0;
 		} else
 			drop_member(b, m, "went away");
 		return;
 	}
 	if (b->idle_ms != NO_LIMIT)
 		m->last = clock_ms();
-	m->head = (m->head + (size_t)n) % m->cap;
-	m->len -= (size_t)n;
-	if (m->len == 0) {
-		m->head = 0;
-		if (!m->local && !m->in_open)
-			drop_member(b, m, "disconnected");
+	buf_consume(q, (size_t)n);
+	if (q->len == 0 && !m->local && !m->in_open)
+		drop_member(b, m, "disconnected");
+}
+
+/* A member's socket, stdin or stdout is ready for what w waits for. */
+static void
+member_ready(struct loop *l, struct loop_io *w, short re)
+{
+	struct member *m = w->arg;
+
+	(void)l;
+	/* An error with POLLIN asked for: the read reports it. */
+	if ((w->events & POLLOUT) && ((re & POLLOUT) ||
+	    (!(w->events & POLLIN) && (re & (POLLERR | POLLHUP | POLLNVAL)))))
+		write_member(m->b, m);
+	if (m->active && (w->events & POLLIN) &&
+	    (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+		read_member(m->b, m);
+}
+
+/*
+ * Drops every member whose queue could not grow.  A drop announces, and
+ * an announcement can break another member: repeat.
+ */
+static void
+drop_broken(struct broker *b)
+{
+	struct member *local = b->members[0];
+	bool again = true;
+	size_t i;
+
+	while (again) {
+		again = false;
+		if (local->broken) {
+			log_error(b->cfg, "write to stdout: out of memory");
+			local->out_open = local->broken = false;
+			local->queue.len = 0;
+		}
+		for (i = 1; i < b->nmembers; i++) {
+			struct member *m = b->members[i];
+
+			if (m->active && m->broken) {
+				drop_member(b, m, "disconnected: out of memory");
+				again = true;
+			}
+		}
 	}
 }
 
 /*
- * Builds the poll set; returns its size.  A sender is polled only while
- * every receiver has room for a whole chunk of it.  The two least rooms
- * are enough to know that for everyone: a sender is not its own receiver.
+ * Before each wait: drops broken members, then sets what the loop waits
+ * for.  A sender is read only while every receiver has room for a whole
+ * chunk of it.  The two least rooms are enough to know that for everyone:
+ * a sender is not its own receiver.  A client's idle timer runs while it
+ * is not held back, from when data last moved or it was last held; the
+ * -w timer runs while there is no client and standard output is written.
+ * Timers that must not run are parked at NEVER: they started when their
+ * member or the broker did, so moving them cannot fail.
  */
-static nfds_t
-build_pollset(struct broker *b)
+static void
+before_wait(struct loop *l, struct loop_hook *h)
 {
+	struct broker *b = h->arg;
+	struct member *local = b->members[0];
 	size_t least = NO_RECEIVER, second = NO_RECEIVER;
 	const struct member *owner = NULL;
+	long long now = clock_ms();
 	bool overfull = false;
-	nfds_t n = 0;
 	size_t i;
 
+	drop_broken(b);
 	for (i = 0; i < b->nmembers; i++) {
-		const struct member *m = &b->members[i];
+		const struct member *m = b->members[i];
 		size_t room = queue_room(m);
 
 		if (!receives(m, NULL))
@@ -491,222 +535,118 @@ build_pollset(struct broker *b)
 			owner = m;
 		} else if (room < second)
 			second = room;
-		overfull = overfull || m->len > QUEUE_SIZE;
+		overfull = overfull || m->queue.len > QUEUE_SIZE;
 	}
 	/*
 	 * --chat: a newcomer is announced to everyone, queue full or not; so
 	 * take none while an announcement has overfilled a queue, which keeps
 	 * a member that does not read from being buried in them.
 	 */
-	b->pfd[n].fd = b->lfd;
-	b->pfd[n].events = overfull && b->cfg->chat ? 0 : POLLIN;
-	b->pfd_member[n++] = NULL;
+	loop_io_want(l, &b->listener, overfull && b->cfg->chat ? 0 : POLLIN);
 	for (i = 0; i < b->nmembers; i++) {
-		struct member *m = &b->members[i];
+		struct member *m = b->members[i];
 		size_t room = m == owner ? second : least;
-		bool can_in = m->active && m->in_open &&
-		    !(m->local && room == NO_RECEIVER);
+		bool can_in = m->in_open && !(m->local && room == NO_RECEIVER);
 		bool want_in = can_in && input_fits(b, m, room) == CHUNK;
-		bool want_out = m->active && m->out_open && m->len > 0;
+		bool want_out = m->out_open && m->queue.len > 0;
 
+		if (!m->active)
+			continue;
+		/* Time held back by the others is not idle time. */
+		if (m->held)
+			m->last = now;
 		m->held = can_in && !want_in;
 		if (m->local) {
 			/* stdin and stdout are two descriptors. */
-			if (want_in) {
-				b->pfd[n].fd = m->in_fd;
-				b->pfd[n].events = POLLIN;
-				b->pfd_member[n++] = m;
-			}
-			if (want_out) {
-				b->pfd[n].fd = m->out_fd;
-				b->pfd[n].events = POLLOUT;
-				b->pfd_member[n++] = m;
-			}
-		} else if (want_in || want_out) {
-			b->pfd[n].fd = m->in_fd;
-			b->pfd[n].events = (short)((want_in ? POLLIN : 0) |
-			    (want_out ? POLLOUT : 0));
-			b->pfd_member[n++] = m;
+			loop_io_want(l, &m->io, want_in ? POLLIN : 0);
+			loop_io_want(l, &m->out, want_out ? POLLOUT : 0);
+			continue;
 		}
+		loop_io_want(l, &m->io, (short)((want_in ? POLLIN : 0) |
+		    (want_out ? POLLOUT : 0)));
+		if (b->idle_ms != NO_LIMIT)
+			loop_timer_start(l, &m->idle,
+			    m->held ? NEVER : m->last + b->idle_ms);
 	}
-	return n;
+	if (b->cfg->wait_ms != NO_LIMIT)
+		loop_timer_start(l, &b->quiet, b->clients == 0 &&
+		    !(local->out_open && local->queue.len > 0) ?
+		    b->quiet_since + b->cfg->wait_ms : NEVER);
 }
 
-/* The poll(2) timeout: the next idle member's, or -w's with no client. */
-static int
-next_timeout(const struct broker *b)
-{
-	const struct member *local = &b->members[0];
-	long long next = -1, t;
-	size_t i;
-
-	for (i = 1; b->idle_ms != NO_LIMIT && i < b->nmembers; i++) {
-		t = b->members[i].last + b->idle_ms;
-		if (b->members[i].active && !b->members[i].held &&
-		    (next == -1 || t < next))
-			next = t;
-	}
-	/* Standard output finishes first, woken by POLLOUT. */
-	if (b->cfg->wait_ms != NO_LIMIT && b->clients == 0 &&
-	    !(local->out_open && local->len > 0)) {
-		t = b->quiet_since + b->cfg->wait_ms;
-		if (next == -1 || t < next)
-			next = t;
-	}
-	return clock_until(next);
-}
-
-/*
- * Drops every member whose queue could not grow, and with an idle limit
- * every client with no data moving either way for that long; time held
- * back by the others does not count.  A drop announces, and an
- * announcement can break another member: repeat.
- */
+/* --idle-timeout or -w: no data moved either way for that long. */
 static void
-sweep(struct broker *b)
+idle_expired(struct loop *l, struct loop_timer *t)
 {
-	long long now = b->idle_ms != NO_LIMIT ? clock_ms() : 0;
-	struct member *local = &b->members[0];
+	struct member *m = t->arg;
 	const char *opt, *arg;
 	char why[128];
-	bool again = true;
-	size_t i;
 
-	opt = cli_idle_option(b->cfg, &arg);
+	(void)l;
+	opt = cli_idle_option(m->b->cfg, &arg);
 	snprintf(why, sizeof(why), "disconnected: idle timeout (%s %.64s) "
 	    "expired", opt, arg);
-	while (again) {
-		again = false;
-		if (local->broken) {
-			log_error(b->cfg, "write to stdout: out of memory");
-			local->out_open = local->broken = false;
-			local->len = 0;
-		}
-		for (i = 1; i < b->nmembers; i++) {
-			struct member *m = &b->members[i];
-
-			if (!m->active)
-				continue;
-			if (m->broken) {
-				drop_member(b, m, "disconnected: out of memory");
-				again = true;
-			} else if (m->held)
-				m->last = now;
-			else if (b->idle_ms != NO_LIMIT &&
-			    now - m->last >= b->idle_ms) {
-				drop_member(b, m, why);
-				again = true;
-			}
-		}
-	}
+	drop_member(m->b, m, why);
 }
 
 /*
  * -w: with no client for that long, and standard output written, the
  * broker is done: 0 once it has served a client, else 1 with a message.
  */
-static bool
-waited_enough(const struct broker *b, int *status)
+static void
+quiet_expired(struct loop *l, struct loop_timer *t)
 {
+	struct broker *b = t->arg;
 	const struct config *cfg = b->cfg;
-	const struct member *local = &b->members[0];
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char text[ADDR_TEXTLEN];
 	int port = 0;
 
-	if (cfg->wait_ms == NO_LIMIT || b->clients > 0 ||
-	    (local->out_open && local->len > 0) ||
-	    clock_ms() < b->quiet_since + cfg->wait_ms)
-		return false;
-	*status = 0;
+	loop_stop(l);
+	b->status = 0;
 	if (b->served)
-		return true;
-	*status = EXIT_NET;
+		return;
+	b->status = EXIT_NET;
 	if (cfg->unix_socket) {
 		log_error(cfg, "no connection on %s within -w %s",
 		    cfg->unix_path, cfg->wait_arg);
-		return true;
+		return;
 	}
 	if (getsockname(b->lfd, (struct sockaddr *)&ss, &len) == 0)
 		addr_numeric((struct sockaddr *)&ss, len, text, &port);
 	log_error(cfg, "no connection on port %d within -w %s", port,
 	    cfg->wait_arg);
-	return true;
-}
-
-static int
-loop(struct broker *b)
-{
-	nfds_t n, i;
-	int status;
-
-	for (;;) {
-		if (sig_pending() != 0)
-			return EXIT_NET;
-		sweep(b);
-		if (waited_enough(b, &status))
-			return status;
-		n = build_pollset(b);
-		if (sig_poll(b->pfd, n, next_timeout(b)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			log_error(b->cfg, "poll: %s", strerror(errno));
-			return EXIT_NET;
-		}
-		for (i = 1; i < n; i++) {
-			struct member *m = b->pfd_member[i];
-			short re = b->pfd[i].revents;
-
-			if (re == 0 || !m->active)
-				continue;
-			/* An error with POLLIN asked for: the read reports it. */
-			if ((b->pfd[i].events & POLLOUT) && ((re & POLLOUT) ||
-			    (!(b->pfd[i].events & POLLIN) &&
-			    (re & (POLLERR | POLLHUP | POLLNVAL)))))
-				write_member(b, m);
-			if (m->active && (b->pfd[i].events & POLLIN) &&
-			    (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
-				read_member(b, m);
-		}
-		if (b->pfd[0].revents != 0)
-			accept_client(b);
-	}
 }
 
 int
 broker_run(const struct config *cfg, int lfd, struct tlog *log)
 {
 	struct broker b;
-	struct member *local;
+	struct member *local = NULL;
 	size_t i;
-	int status = EXIT_NET;
 
 	memset(&b, 0, sizeof(b));
 	b.cfg = cfg;
 	b.lfd = lfd;
+	b.status = EXIT_NET;
 	b.spare = sock_spare_open();
 	b.log = tlog_active(log) ? log : NULL;
 	b.idle_ms = cli_idle_ms(cfg);
 	b.quiet_since = clock_ms();
+	loop_init(&b.loop);
 	/* Slots and queues come as clients do: --max-conns costs nothing. */
-	b.nmembers = FIRST_SLOTS;
+	b.cap = FIRST_SLOTS;
 	b.framed_cap = chat_room("user4294967295", CHUNK);
-	b.members = calloc(b.nmembers, sizeof(*b.members));
-	b.pfd = calloc(b.nmembers + 2, sizeof(*b.pfd));
-	b.pfd_member = calloc(b.nmembers + 2, sizeof(*b.pfd_member));
+	b.members = calloc(b.cap, sizeof(*b.members));
 	b.chunk = malloc(CHUNK);
 	b.framed = malloc(b.framed_cap);
-	if (b.members == NULL || b.pfd == NULL || b.pfd_member == NULL ||
-	    b.chunk == NULL || b.framed == NULL)
+	if (b.members == NULL || b.chunk == NULL || b.framed == NULL ||
+	    (local = calloc(1, sizeof(*local))) == NULL)
 		goto nomem;
-	for (i = 0; i < b.nmembers; i++)
-		b.members[i].in_fd = b.members[i].out_fd = -1;
 	/* The local user takes part through stdin and stdout. */
-	local = &b.members[0];
-	if ((local->queue = malloc(QUEUE_SIZE)) == NULL)
-		goto nomem;
-	local->cap = QUEUE_SIZE;
+	b.members[b.nmembers++] = local;
+	local->b = &b;
 	local->active = local->local = true;
 	local->in_open = cfg->read_stdin;
 	local->out_open = true;
@@ -714,26 +654,41 @@ broker_run(const struct config *cfg, int lfd, struct tlog *log)
 	local->out_fd = STDOUT_FILENO;
 	local->chat.line_start = true;
 	snprintf(local->nick, NICKLEN, "server");
+	loop_io_set(&local->io, STDIN_FILENO, member_ready, local);
+	loop_io_set(&local->out, STDOUT_FILENO, member_ready, local);
+	loop_io_set(&b.listener, lfd, accept_client, &b);
+	loop_hook_set(&b.before_wait, before_wait, &b);
+	loop_timer_set(&b.quiet, quiet_expired, &b);
+	if (buf_init(&local->queue, QUEUE_SIZE) == -1 ||
+	    loop_io_start(&b.loop, &b.listener, POLLIN) == -1 ||
+	    loop_io_start(&b.loop, &local->io, 0) == -1 ||
+	    loop_io_start(&b.loop, &local->out, 0) == -1 ||
+	    loop_hook_start(&b.loop, &b.before_wait) == -1 ||
+	    (cfg->wait_ms != NO_LIMIT && loop_timer_start(&b.loop, &b.quiet,
+	    b.quiet_since + cfg->wait_ms) == -1))
+		goto nomem;
 	if (fdflags_nonblock(&b.saved, STDIN_FILENO) == -1 ||
 	    fdflags_nonblock(&b.saved, STDOUT_FILENO) == -1)
 		log_error(cfg, "set O_NONBLOCK on stdio: %s", strerror(errno));
-	status = loop(&b);
+	/* A signal ends it with EXIT_NET, as does a poll failure. */
+	if (loop_run(&b.loop) == LOOP_ERROR)
+		log_error(cfg, "poll: %s", strerror(errno));
 	fdflags_restore(&b.saved);
 	goto out;
 nomem:
 	log_error(cfg, "allocate broker tables: %s", strerror(errno));
 out:
-	for (i = 0; b.members != NULL && i < b.nmembers; i++) {
-		if (!b.members[i].local && b.members[i].active)
-			close(b.members[i].in_fd);
-		free(b.members[i].queue);
+	for (i = 0; i < b.nmembers; i++) {
+		if (!b.members[i]->local && b.members[i]->active)
+			close(b.members[i]->in_fd);
+		buf_free(&b.members[i]->queue);
+		free(b.members[i]);
 	}
 	if (b.spare != -1)
 		close(b.spare);
+	loop_free(&b.loop);
 	free(b.members);
-	free(b.pfd);
-	free(b.pfd_member);
 	free(b.chunk);
 	free(b.framed);
-	return status;
+	return b.status;
 }

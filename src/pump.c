@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "admit.h"
+#include "buf.h"
 #include "clock.h"
 #include "expect.h"
 #include "fdflags.h"
@@ -46,12 +47,6 @@
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL	0	/* SIGPIPE is ignored anyway */
 #endif
-
-/* A ring buffer: len bytes from head are waiting to be written. */
-struct buf {
-	unsigned char	*data;
-	size_t		 cap, head, len;
-};
 
 /* How one direction moves its bytes. */
 enum lane_mode {
@@ -154,49 +149,6 @@ struct pump {
 };
 
 static void	lane_to_copy(struct lane *);
-
-/* Contiguous free space after the data. */
-static size_t
-buf_room(const struct buf *b)
-{
-	size_t tail = (b->head + b->len) % b->cap;
-
-	if (b->len == b->cap)
-		return 0;
-	return tail >= b->head ? b->cap - tail : b->head - tail;
-}
-
-static unsigned char *
-buf_tail(const struct buf *b)
-{
-	return b->data + (b->head + b->len) % b->cap;
-}
-
-/* Contiguous data from head. */
-static size_t
-buf_span(const struct buf *b)
-{
-	return b->head + b->len > b->cap ? b->cap - b->head : b->len;
-}
-
-static void
-buf_consume(struct buf *b, size_t n)
-{
-	b->head = (b->head + n) % b->cap;
-	b->len -= n;
-	/* Empty: start over at 0 so the next read gets the whole buffer. */
-	if (b->len == 0)
-		b->head = 0;
-}
-
-static int
-buf_init(struct buf *b, size_t cap)
-{
-	b->data = malloc(cap);
-	b->cap = cap;
-	b->head = b->len = 0;
-	return b->data != NULL ? 0 : -1;
-}
 
 static void
 touch(struct pump *p)
