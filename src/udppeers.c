@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "admit.h"
+#include "buf.h"
 #include "clock.h"
 #include "exec.h"
 #include "fdflags.h"
@@ -37,12 +38,6 @@ static const char *const end_names[] = {
 	"done", "idle", "signal", "network error",
 };
 
-/* Bytes from the peer not yet written to its program: [head, head+len). */
-struct queue {
-	unsigned char	*data;
-	size_t		 cap, head, len;
-};
-
 /* One peer: its address, its program, and what is on the way. */
 struct peer {
 	struct peer		*next, **prevp;	/* the server's list */
@@ -55,9 +50,8 @@ struct peer {
 	int			 from_child;	/* its stdout; -1 once at EOF */
 	struct loop_io		 to_w, from_w;	/* the two pipes */
 	struct loop_timer	 timer;		/* idle limit, then the grace */
-	struct queue		 in;
-	unsigned char		*out;		/* a reply the socket refused */
-	size_t			 outlen;	/* for now (EAGAIN) */
+	struct buf		 in;		/* datagrams for its stdin */
+	struct buf		 out;		/* a reply refused (EAGAIN) */
 	long long		 started, last;	/* ms: start, latest traffic */
 	bool			 closing;	/* being ended: stdin closed */
 	bool			 termed;	/* SIGTERM sent */
@@ -114,46 +108,20 @@ find_peer(struct server *s, const struct sockaddr_storage *ss)
 }
 
 /*
- * Appends n bytes to q, growing it up to QUEUE_MAX.  Returns 0, or -1
- * with errno ENOBUFS (full) or ENOMEM.
+ * Appends a datagram's n bytes to q, made QUEUE_MIN bytes at first; as n
+ * is at most that, buf_put() doubles it, to QUEUE_MAX at most.  Returns
+ * 0, or -1 with errno ENOBUFS (full: none of it is taken) or ENOMEM.
  */
 static int
-queue_push(struct queue *q, const unsigned char *d, size_t n)
+queue_put(struct buf *q, const unsigned char *d, size_t n)
 {
-	unsigned char *data;
-	size_t cap;
-
 	if (q->len + n > QUEUE_MAX) {
 		errno = ENOBUFS;
 		return -1;
 	}
-	if (q->head + q->len + n > q->cap) {
-		if (q->head > 0) {
-			memmove(q->data, q->data + q->head, q->len);
-			q->head = 0;
-		}
-		if (q->len + n > q->cap) {
-			cap = q->cap == 0 ? QUEUE_MIN : q->cap;
-			while (cap < q->len + n)
-				cap *= 2;
-			if (cap > QUEUE_MAX)
-				cap = QUEUE_MAX;
-			if ((data = realloc(q->data, cap)) == NULL)
-				return -1;
-			q->data = data;
-			q->cap = cap;
-		}
-	}
-	memcpy(q->data + q->head + q->len, d, n);
-	q->len += n;
-	return 0;
-}
-
-static void
-queue_free(struct queue *q)
-{
-	free(q->data);
-	memset(q, 0, sizeof(*q));
+	if (q->data == NULL && buf_init(q, QUEUE_MIN) == -1)
+		return -1;
+	return buf_put(q, d, n);
 }
 
 /* The program's stdin is gone: close our end, forget what waits for it. */
@@ -164,7 +132,7 @@ close_input(struct peer *p)
 	if (p->to_child != -1)
 		close(p->to_child);
 	p->to_child = -1;
-	queue_free(&p->in);
+	buf_free(&p->in);
 }
 
 /* Counts a datagram that p's program will never see; -v says so once. */
@@ -186,29 +154,25 @@ static void
 flush_in(struct loop *l, struct loop_io *w, short revents)
 {
 	struct peer *p = w->arg;
-	struct queue *q = &p->in;
+	struct buf *q = &p->in;
 	ssize_t n;
 
 	(void)revents;
 	while (q->len > 0 && p->to_child != -1) {
-		n = write(p->to_child, q->data + q->head, q->len);
-		if (n > 0) {
-			q->head += (size_t)n;
-			q->len -= (size_t)n;
-		} else if (n == -1 && errno == EINTR)
+		n = write(p->to_child, q->data + q->head, buf_span(q));
+		if (n > 0)
+			buf_consume(q, (size_t)n);
+		else if (n == -1 && errno == EINTR)
 			continue;
 		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		else
 			close_input(p);	/* EPIPE: it closed its stdin */
 	}
-	q->head = 0;
-	if (q->len > 0)
-		return;
 	loop_io_want(l, w, 0);
 	/* A burst is over: give its memory back. */
 	if (q->cap > QUEUE_MIN)
-		queue_free(q);
+		buf_free(q);
 }
 
 /* A datagram from p, for its program's stdin. */
@@ -243,7 +207,7 @@ feed(struct server *s, struct peer *p, const unsigned char *d, size_t n)
 		if (n == 0)
 			return;
 	}
-	if (queue_push(&p->in, d, n) == -1)
+	if (queue_put(&p->in, d, n) == -1)
 		drop(s, p, errno == ENOBUFS ? "its program's input is full "
 		    "(1 MiB waiting)" : "out of memory");
 	else
@@ -286,13 +250,12 @@ flush_out(struct server *s)
 	struct peer *p;
 
 	for (p = s->peers; p != NULL && s->nheld > 0; p = p->next) {
-		if (p->outlen == 0)
+		if (p->out.len == 0)
 			continue;
-		if (send_to_peer(s, p, p->out, p->outlen) == -1)
+		/* One datagram, from the start of the ring: whole. */
+		if (send_to_peer(s, p, p->out.data, p->out.len) == -1)
 			return;
-		free(p->out);
-		p->out = NULL;
-		p->outlen = 0;
+		buf_free(&p->out);
 		s->nheld--;
 		loop_io_want(&s->loop, &p->from_w, POLLIN);
 	}
@@ -319,9 +282,8 @@ read_child(struct loop *l, struct loop_io *w, short revents)
 		if (send_to_peer(s, p, s->buf, (size_t)n) == 0)
 			return;
 		/* Kept, and no more read from p until the socket has room. */
-		if ((p->out = malloc((size_t)n)) != NULL) {
-			memcpy(p->out, s->buf, (size_t)n);
-			p->outlen = (size_t)n;
+		if (buf_init(&p->out, (size_t)n) == 0) {
+			(void)buf_put(&p->out, s->buf, (size_t)n);	/* fits */
 			s->nheld++;
 			loop_io_want(l, w, 0);
 		} else {
@@ -395,11 +357,9 @@ finish_close(struct peer *p)
 	if (p->from_child != -1)
 		close(p->from_child);
 	p->from_child = -1;
-	if (p->outlen > 0)
+	if (p->out.len > 0)
 		p->srv->nheld--;
-	free(p->out);
-	p->out = NULL;
-	p->outlen = 0;
+	buf_free(&p->out);
 }
 
 /* The idle limit (if the peer was quiet that long), then the grace. */
@@ -587,7 +547,7 @@ forget(struct peer *p)
 static void
 maybe_forget(struct peer *p)
 {
-	if (p->pid == -1 && p->from_child == -1 && p->outlen == 0)
+	if (p->pid == -1 && p->from_child == -1 && p->out.len == 0)
 		forget(p);
 }
 

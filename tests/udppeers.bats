@@ -300,6 +300,40 @@ ms_since() {
 	((n >= 2 && n <= 10))
 }
 
+@test "datagrams queued for a slow program reach it whole and in order while it drains the queue" {
+	# The program reads 4 KiB at a time with pauses, so the queue fills
+	# at its end while it is drained from its start: it wraps around.
+	cat >"$T/slow.py" <<-EOF
+		import os, sys, time
+		want, got = $((20 * 29997)), b""
+		time.sleep(0.05)
+		while len(got) < want:
+		    chunk = os.read(0, 4096)
+		    if not chunk:
+		        break
+		    got += chunk
+		    time.sleep(0.005)
+		open("$T/got", "wb").write(got)
+		print("read", len(got), flush=True)
+	EOF
+	start_server srv -c "exec python3 $T/slow.py"
+	local args=() pl i
+	: >"$T/want"
+	for i in $(seq -w 1 20); do
+		# 3333 nine-byte marks, each naming its place and its datagram.
+		printf -v pl "%05d.$i|" $(seq 0 3332)
+		printf '%s' "$pl" >>"$T/want"
+		args+=("s:0:$pl" 'p:0.02')
+	done
+	clients cli 127.0.0.1 1 "${args[@]}" 'l:0:1'
+	bg_wait cli 20
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/cli.out")" = "0:read $((20 * 29997))" ]
+	cmp "$T/want" "$T/got"
+	wait_for 5 file_has "$T/srv.err" "(done)"
+	grep -qFx "sockcat: closed 127.0.0.1 port ${CPORTS[0]} (done): program status 0, sent 12, rcvd $((20 * 29997))" "$T/srv.err"
+}
+
 @test "SIGTERM to the server ends every program, reaps them all, and the server dies by SIGTERM" {
 	start_server srv -c 'echo "pid $$"; exec sleep 29.5'
 	clients cli 127.0.0.1 2 's:0:a\n' 'l:0:1' 's:1:b\n' 'l:1:1'
