@@ -543,14 +543,19 @@ unacked_bytes(int fd)
 	return -1;
 }
 
-/* Reads and drops what is queued on fd; false once the peer has closed. */
+/*
+ * Reads and drops what is queued on fd, at most a round's worth so that a
+ * peer sending without pause cannot keep us here; false once the peer
+ * has closed.
+ */
 static bool
 discard_input(int fd)
 {
 	unsigned char scrap[16384];
 	ssize_t n;
+	int rounds = 64;	/* 1 MiB, then look at the send queue again */
 
-	for (;;) {
+	while (rounds-- > 0) {
 		n = recv(fd, scrap, sizeof(scrap), MSG_DONTWAIT);
 		if (n > 0)
 			continue;
@@ -559,6 +564,7 @@ discard_input(int fd)
 		/* EAGAIN: all read; 0 or an error: the peer is gone. */
 		return n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
 	}
+	return true;
 }
 
 void
@@ -584,9 +590,11 @@ sock_close_after_send(int fd, long grace_ms)
 		close(fd);
 		return;
 	}
-	while (discard_input(fd) && sig_pending() == 0) {
-		left = unacked_bytes(fd);
-		if (left == 0)
+	for (;;) {
+		/* All we sent has arrived: a reset can no longer cost any. */
+		if ((left = unacked_bytes(fd)) == 0)
+			break;
+		if (!discard_input(fd) || sig_pending() != 0)
 			break;
 		if (left != last) {	/* progress: the grace starts again */
 			last = left;
