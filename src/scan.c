@@ -139,15 +139,19 @@ shuffle(struct probe *p, size_t n)
 	}
 }
 
-static void
-set_port(struct sockaddr *sa, int port)
+/* p's address being tried, with its port, in ss. */
+static struct sockaddr *
+probe_addr(const struct probe *p, struct sockaddr_storage *ss)
 {
+	struct sockaddr *sa = (struct sockaddr *)ss;
+	unsigned short port = htons((unsigned short)p->port);
+
+	memcpy(ss, p->ai->ai_addr, p->ai->ai_addrlen);
 	if (sa->sa_family == AF_INET6)
-		((struct sockaddr_in6 *)(void *)sa)->sin6_port =
-		    htons((unsigned short)port);
+		((struct sockaddr_in6 *)(void *)sa)->sin6_port = port;
 	else
-		((struct sockaddr_in *)(void *)sa)->sin_port =
-		    htons((unsigned short)port);
+		((struct sockaddr_in *)(void *)sa)->sin_port = port;
+	return sa;
 }
 
 /* Why p is not open: for its -v line, and wait-for's last word on it. */
@@ -222,8 +226,6 @@ start(struct scan *s, struct probe *p)
 	int fd;
 
 	p->nomatch = false;
-	memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
-	set_port((struct sockaddr *)&ss, p->port);
 	if ((fd = sock_prepare(cfg, p->ai->ai_family, p->ai->ai_socktype, err,
 	    sizeof(err))) == -1) {
 		/*
@@ -245,7 +247,7 @@ start(struct scan *s, struct probe *p)
 	loop_io_set(&p->io, fd, check, p);
 	if (cfg->udp && wait == NO_LIMIT)
 		wait = UDP_WAIT_MS;
-	if (connect(fd, (struct sockaddr *)&ss, p->ai->ai_addrlen) == -1 &&
+	if (connect(fd, probe_addr(p, &ss), p->ai->ai_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		finish(s, p, CLOSED, errno);
 		return;
@@ -444,9 +446,7 @@ report_ready(struct scan *s)
 		if (s->quiet)
 			continue;
 		ai = *p->ai;
-		memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
-		set_port((struct sockaddr *)&ss, p->port);
-		ai.ai_addr = (struct sockaddr *)&ss;
+		ai.ai_addr = probe_addr(p, &ss);
 		if (p->state == OPEN)
 			log_connected(cfg, &ai);
 		/*
@@ -512,9 +512,7 @@ attempt_done(struct scan *s, struct probe *p)
 	a.reason = a.open ? NULL : reason(p);
 	if (p->ai != NULL) {
 		ai = *p->ai;
-		memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
-		set_port((struct sockaddr *)&ss, p->port);
-		ai.ai_addr = (struct sockaddr *)&ss;
+		ai.ai_addr = probe_addr(p, &ss);
 		a.ai = &ai;
 	}
 	log_attempt(s->cfg, &a);
@@ -602,6 +600,9 @@ tick(struct loop *l, struct loop_hook *h)
 {
 	struct scan *s = h->arg;
 
+	/* A signal ends the run before anything more starts. */
+	if (sig_pending() != 0)
+		return;
 	if (!s->wait || !wait_over(s))
 		start_more(s);
 	if (s->failed)
