@@ -76,8 +76,8 @@ struct probe {
 struct scan {
 	const struct config	*cfg;
 	struct loop		 loop;
-	struct loop_hook	 tick;		/* starts probes, ends the run */
-	struct loop_timer	 pause;		/* -i, --retry: no start till it ends */
+	struct loop_hook	 tick;		/* starts probes, ends runs */
+	struct loop_timer	 pause;		/* -i, --retry: none starts */
 	struct addrinfo		*addrs;
 	struct probe		*probes;
 	size_t			 count;
@@ -630,9 +630,9 @@ run(struct scan *s)
 	int rc = 0;
 
 	/*
-	 * -p: every probe binds the same source port, which Linux lets
-	 * several sockets share but the BSDs do not (even with SO_REUSEADDR):
-	 * probe one port at a time everywhere, as nc.openbsd does.
+	 * -i spaces the probes.  -p: every probe binds the same source port,
+	 * which Linux lets several sockets share but the BSDs do not (even
+	 * with SO_REUSEADDR): one port at a time everywhere, as nc.openbsd.
 	 */
 	s->limit = s->cfg->interval_ms > 0 || s->cfg->source_port != -1 ?
 	    1 : IN_FLIGHT;
