@@ -1,4 +1,4 @@
-/* scan.c -- -z: probe ports, or wait for targets and exec; one poll loop. */
+/* scan.c -- -z: probe ports, or wait for targets and exec, on the loop. */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -16,6 +16,7 @@
 #include "exec.h"
 #include "expect.h"
 #include "log.h"
+#include "loop.h"
 #include "replay.h"
 #include "scan.h"
 #include "sig.h"
@@ -45,13 +46,18 @@
 
 enum state { WAITING, RUNNING, OPEN, CLOSED };
 
+struct scan;
+
 struct probe {
+	struct scan		*scan;
 	int			 port;
 	enum state		 state;
 	int			 fd;
 	int			 error;		/* why CLOSED */
 	const struct addrinfo	*ai;		/* the address being tried */
-	long long		 deadline;	/* -1: none */
+	struct loop_io		 io;		/* RUNNING: fd */
+	/* RUNNING: the attempt's deadline; WAITING: not before it ends. */
+	struct loop_timer	 timer;
 
 	/* --expect: once connected, the request out and the answer in. */
 	bool			 talking;	/* connected, not yet judged */
@@ -62,7 +68,6 @@ struct probe {
 	/* Wait-for (-z HOST:PORT...) only. */
 	const struct target	*target;
 	struct addrinfo		*addrs;		/* this attempt's lookup */
-	long long		 next_try;	/* WAITING: not before */
 	long long		 started;	/* this attempt's start */
 	unsigned long long	 attempts;
 	char			*why;		/* a failed lookup, or NULL */
@@ -70,14 +75,17 @@ struct probe {
 
 struct scan {
 	const struct config	*cfg;
+	struct loop		 loop;
+	struct loop_hook	 tick;		/* starts probes, ends runs */
+	struct loop_timer	 pause;		/* -i, --retry: none starts */
 	struct addrinfo		*addrs;
 	struct probe		*probes;
 	size_t			 count;
 	size_t			 next_start;	/* first WAITING probe */
 	size_t			 next_print;	/* first probe not reported */
 	int			 running;
+	int			 limit;		/* probes RUNNING at once */
 	int			 open;
-	long long		 next_allowed;	/* -i: next start time */
 	bool			 quiet;		/* --retry: report at the end */
 	bool			 failed;	/* no socket could be set up */
 
@@ -93,6 +101,7 @@ struct scan {
 };
 
 static void	attempt_done(struct scan *s, struct probe *p);
+static void	check(struct loop *l, struct loop_io *w, short revents);
 
 /* A random 64-bit seed for -r from /dev/urandom, or the clock. */
 static unsigned long long
@@ -130,15 +139,19 @@ shuffle(struct probe *p, size_t n)
 	}
 }
 
-static void
-set_port(struct sockaddr *sa, int port)
+/* p's address being tried, with its port, in ss. */
+static struct sockaddr *
+probe_addr(const struct probe *p, struct sockaddr_storage *ss)
 {
+	struct sockaddr *sa = (struct sockaddr *)ss;
+	unsigned short port = htons((unsigned short)p->port);
+
+	memcpy(ss, p->ai->ai_addr, p->ai->ai_addrlen);
 	if (sa->sa_family == AF_INET6)
-		((struct sockaddr_in6 *)(void *)sa)->sin6_port =
-		    htons((unsigned short)port);
+		((struct sockaddr_in6 *)(void *)sa)->sin6_port = port;
 	else
-		((struct sockaddr_in *)(void *)sa)->sin_port =
-		    htons((unsigned short)port);
+		((struct sockaddr_in *)(void *)sa)->sin_port = port;
+	return sa;
 }
 
 /* Why p is not open: for its -v line, and wait-for's last word on it. */
@@ -150,6 +163,42 @@ reason(const struct probe *p)
 	return p->why != NULL ? p->why : strerror(p->error);
 }
 
+/* Starts t at, or gives up the run: the loop had no room for it. */
+static void
+arm(struct scan *s, struct loop_timer *t, long long at)
+{
+	if (loop_timer_start(&s->loop, t, at) == -1) {
+		log_error(s->cfg, "allocate timer: %s", strerror(errno));
+		s->failed = true;
+	}
+}
+
+/* Waits for events on p's socket until deadline (-1: none, or the cutoff). */
+static void
+watch(struct scan *s, struct probe *p, short events, long long deadline)
+{
+	if (s->cutoff >= 0 && (deadline < 0 || deadline > s->cutoff))
+		deadline = s->cutoff;
+	if (loop_io_start(&s->loop, &p->io, events) == -1) {
+		log_error(s->cfg, "allocate watcher: %s", strerror(errno));
+		s->failed = true;
+	} else if (deadline >= 0)
+		arm(s, &p->timer, deadline);
+}
+
+/* Ends the attempt's socket and its watchers. */
+static void
+drop(struct scan *s, struct probe *p)
+{
+	loop_io_stop(&s->loop, &p->io);
+	loop_timer_stop(&s->loop, &p->timer);
+	if (p->fd != -1) {
+		close(p->fd);
+		p->fd = -1;
+		s->running--;
+	}
+}
+
 static void
 finish(struct scan *s, struct probe *p, enum state st, int error)
 {
@@ -157,11 +206,7 @@ finish(struct scan *s, struct probe *p, enum state st, int error)
 		expect_free(&p->match);
 		p->talking = false;
 	}
-	if (p->fd != -1) {
-		close(p->fd);
-		p->fd = -1;
-		s->running--;
-	}
+	drop(s, p);
 	p->state = st;
 	p->error = error;
 	if (st == OPEN)
@@ -181,8 +226,6 @@ start(struct scan *s, struct probe *p)
 	int fd;
 
 	p->nomatch = false;
-	memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
-	set_port((struct sockaddr *)&ss, p->port);
 	if ((fd = sock_prepare(cfg, p->ai->ai_family, p->ai->ai_socktype, err,
 	    sizeof(err))) == -1) {
 		/*
@@ -201,19 +244,21 @@ start(struct scan *s, struct probe *p)
 	p->fd = fd;
 	p->state = RUNNING;
 	s->running++;
+	loop_io_set(&p->io, fd, check, p);
 	if (cfg->udp && wait == NO_LIMIT)
 		wait = UDP_WAIT_MS;
-	p->deadline = wait == NO_LIMIT ? -1 : clock_ms() + wait;
-	if (s->cutoff >= 0 && (p->deadline < 0 || p->deadline > s->cutoff))
-		p->deadline = s->cutoff;
-	if (connect(fd, (struct sockaddr *)&ss, p->ai->ai_addrlen) == -1 &&
+	if (connect(fd, probe_addr(p, &ss), p->ai->ai_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		finish(s, p, CLOSED, errno);
 		return;
 	}
 	/* UDP: a datagram provokes the ICMP refusal of a closed port. */
-	if (cfg->udp && send(fd, "X", 1, 0) == -1 && errno != EAGAIN)
+	if (cfg->udp && send(fd, "X", 1, 0) == -1 && errno != EAGAIN) {
 		finish(s, p, errno == ECONNREFUSED ? CLOSED : OPEN, errno);
+		return;
+	}
+	watch(s, p, cfg->udp ? POLLIN : POLLOUT,
+	    wait == NO_LIMIT ? -1 : clock_ms() + wait);
 }
 
 /* The attempt on p->ai ended with error: try the next address, or stop. */
@@ -221,9 +266,7 @@ static void
 attempt_failed(struct scan *s, struct probe *p, int error)
 {
 	if (p->ai->ai_next != NULL) {
-		close(p->fd);
-		p->fd = -1;
-		s->running--;
+		drop(s, p);
 		p->ai = p->ai->ai_next;
 		start(s, p);
 		return;
@@ -250,7 +293,6 @@ connected(struct scan *s, struct probe *p)
 {
 	const struct config *cfg = s->cfg;
 	char err[512];
-	long long d;
 
 	if (cfg->expect == NULL) {
 		finish(s, p, OPEN, 0);
@@ -267,11 +309,8 @@ connected(struct scan *s, struct probe *p)
 	}
 	p->talking = true;
 	p->sent = 0;
-	d = clock_ms() + (cfg->wait_ms != NO_LIMIT ? cfg->wait_ms :
-	    EXPECT_WAIT_MS);
-	if (s->cutoff >= 0 && d > s->cutoff)
-		d = s->cutoff;
-	p->deadline = d;
+	watch(s, p, POLLIN | (s->req_len > 0 ? POLLOUT : 0), clock_ms() +
+	    (cfg->wait_ms != NO_LIMIT ? cfg->wait_ms : EXPECT_WAIT_MS));
 }
 
 /*
@@ -290,11 +329,13 @@ send_request(struct scan *s, struct probe *p)
 			return;
 		/* Send no more, and no FIN. */
 		p->sent = s->req_len;
+	} else
+		p->sent += (size_t)n;
+	if (p->sent < s->req_len)
 		return;
-	}
-	p->sent += (size_t)n;
+	loop_io_want(&s->loop, &p->io, POLLIN);
 	/* A failure means the peer is gone: the read reports that. */
-	if (p->sent == s->req_len && s->cfg->half_close)
+	if (n != -1 && s->cfg->half_close)
 		(void)shutdown(p->fd, SHUT_WR);
 }
 
@@ -325,13 +366,17 @@ converse(struct scan *s, struct probe *p, short revents)
 		no_match(s, p);
 }
 
+/* p's socket is ready: the connect's answer, or (--expect) the talk. */
 static void
-check(struct scan *s, struct probe *p, short revents)
+check(struct loop *l, struct loop_io *w, short revents)
 {
+	struct probe *p = w->arg;
+	struct scan *s = p->scan;
 	socklen_t len = sizeof(int);
 	unsigned char byte;
 	int soerr = 0;
 
+	(void)l;
 	if (p->talking) {
 		converse(s, p, revents);
 		return;
@@ -350,7 +395,6 @@ check(struct scan *s, struct probe *p, short revents)
 		finish(s, p, OPEN, 0);	/* it answered */
 		return;
 	}
-	(void)revents;
 	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 		soerr = errno;
 	if (soerr == 0)
@@ -359,9 +403,16 @@ check(struct scan *s, struct probe *p, short revents)
 		attempt_failed(s, p, soerr);
 }
 
+/* p's timer ended: a RUNNING attempt's deadline; else p may start. */
 static void
-timed_out(struct scan *s, struct probe *p)
+expire(struct loop *l, struct loop_timer *t)
 {
+	struct probe *p = t->arg;
+	struct scan *s = p->scan;
+
+	(void)l;
+	if (p->state != RUNNING)
+		return;		/* WAITING: the tick begins it */
 	/* UDP: no refusal in time means open (or filtered), as nc says. */
 	if (p->talking)
 		no_match(s, p);
@@ -369,6 +420,14 @@ timed_out(struct scan *s, struct probe *p)
 		finish(s, p, OPEN, 0);
 	else
 		attempt_failed(s, p, ETIMEDOUT);
+}
+
+/* The pause ended: its end is all it does, the tick starts what waited. */
+static void
+resume(struct loop *l, struct loop_timer *t)
+{
+	(void)l;
+	(void)t;
 }
 
 /* Reports finished probes in order, as far as they go. */
@@ -387,9 +446,7 @@ report_ready(struct scan *s)
 		if (s->quiet)
 			continue;
 		ai = *p->ai;
-		memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
-		set_port((struct sockaddr *)&ss, p->port);
-		ai.ai_addr = (struct sockaddr *)&ss;
+		ai.ai_addr = probe_addr(p, &ss);
 		if (p->state == OPEN)
 			log_connected(cfg, &ai);
 		/*
@@ -399,136 +456,6 @@ report_ready(struct scan *s)
 		else if (s->count == 1 || cfg->verbose >= 2 || cfg->json)
 			log_probe_failed(cfg, &ai, reason(p));
 	}
-}
-
-/*
- * One poll over the probes in flight, ending their attempts on an answer
- * or at their deadlines; wake (-1: none) is when the caller has more to
- * start.
- */
-static int
-poll_round(struct scan *s, struct pollfd *pfd, size_t *who, long long wake)
-{
-	long long now = clock_ms(), d = wake;
-	size_t i, n = 0;
-	int rc;
-
-	for (i = s->next_print; i < s->count; i++) {
-		struct probe *p = &s->probes[i];
-
-		if (p->state != RUNNING)
-			continue;
-		if (p->deadline >= 0 && p->deadline <= now) {
-			timed_out(s, p);
-			continue;
-		}
-		if (p->state != RUNNING)
-			continue;
-		if (p->deadline >= 0 && (d < 0 || p->deadline < d))
-			d = p->deadline;
-		pfd[n].fd = p->fd;
-		if (p->talking)
-			pfd[n].events = POLLIN |
-			    (p->sent < s->req_len ? POLLOUT : 0);
-		else
-			pfd[n].events = s->cfg->udp ? POLLIN : POLLOUT;
-		who[n++] = i;
-	}
-	if (n == 0 && d < 0)
-		return 0;
-	rc = sig_poll(pfd, (nfds_t)n, clock_until(d));
-	if (rc == -1)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	for (i = 0; i < n; i++)
-		if (pfd[i].revents != 0 && s->probes[who[i]].state == RUNNING)
-			check(s, &s->probes[who[i]], pfd[i].revents);
-	return 0;
-}
-
-static int
-scan_loop(struct scan *s)
-{
-	const struct config *cfg = s->cfg;
-	struct pollfd pfd[IN_FLIGHT];
-	size_t who[IN_FLIGHT];
-	int limit = IN_FLIGHT;
-	long long wake;
-
-	/*
-	 * -p: every probe binds the same source port, which Linux lets
-	 * several sockets share but the BSDs do not (even with SO_REUSEADDR):
-	 * probe one port at a time everywhere, as nc.openbsd does.
-	 */
-	if (cfg->interval_ms > 0 || cfg->source_port != -1)
-		limit = 1;
-	while (s->next_print < s->count) {
-		if (sig_pending() != 0)
-			return -1;
-		while (s->next_start < s->count && s->running < limit &&
-		    clock_ms() >= s->next_allowed && !s->failed) {
-			start(s, &s->probes[s->next_start++]);
-			if (cfg->interval_ms > 0)
-				s->next_allowed = clock_ms() + cfg->interval_ms;
-		}
-		if (s->failed)
-			return -1;
-		report_ready(s);
-		if (s->next_print == s->count)
-			break;
-		wake = s->next_start < s->count &&
-		    s->next_allowed > clock_ms() ? s->next_allowed : -1;
-		if (poll_round(s, pfd, who, wake) == -1) {
-			log_error(cfg, "poll: %s", strerror(errno));
-			return -1;
-		}
-		if (s->failed)
-			return -1;
-		report_ready(s);
-	}
-	return 0;
-}
-
-/*
- * --retry: probe again every --retry-interval until a port is open or the
- * time is up (wait-for-port).  Rounds are silent but with -vv; the last
- * one is reported at the end.
- */
-static int
-retry_rounds(struct scan *s)
-{
-	const struct config *cfg = s->cfg;
-	long long deadline = clock_ms() + cfg->retry_ms, until;
-	size_t i;
-	int rc;
-
-	s->quiet = cfg->verbose < 2;
-	for (;;) {
-		if ((rc = scan_loop(s)) == -1 || s->open > 0 ||
-		    clock_ms() >= deadline)
-			break;
-		/* The last round is at the deadline, not an interval before. */
-		until = clock_ms() + cfg->retry_interval_ms;
-		if (until > deadline)
-			until = deadline;
-		while (sig_pending() == 0 && clock_ms() < until)
-			(void)sig_poll(NULL, 0, clock_until(until));
-		if (sig_pending() != 0)
-			return -1;
-		for (i = 0; i < s->count; i++) {
-			s->probes[i].state = WAITING;
-			s->probes[i].ai = s->addrs;
-		}
-		s->next_start = s->next_print = 0;
-		s->open = 0;
-	}
-	if (s->failed)
-		return -1;
-	if (s->quiet) {
-		s->quiet = false;
-		s->next_print = 0;
-		report_ready(s);
-	}
-	return rc;
 }
 
 /*
@@ -574,7 +501,7 @@ attempt_done(struct scan *s, struct probe *p)
 	struct sockaddr_storage ss;
 	struct log_attempt a;
 	struct addrinfo ai;
-	long long now = clock_ms(), next;
+	long long next;
 
 	memset(&a, 0, sizeof(a));
 	a.target = p->target->name;
@@ -585,18 +512,14 @@ attempt_done(struct scan *s, struct probe *p)
 	a.reason = a.open ? NULL : reason(p);
 	if (p->ai != NULL) {
 		ai = *p->ai;
-		memcpy(&ss, p->ai->ai_addr, p->ai->ai_addrlen);
-		set_port((struct sockaddr *)&ss, p->port);
-		ai.ai_addr = (struct sockaddr *)&ss;
+		ai.ai_addr = probe_addr(p, &ss);
 		a.ai = &ai;
 	}
 	log_attempt(s->cfg, &a);
-	if (p->state == CLOSED && s->until >= 0 && now < s->until) {
+	if (p->state == CLOSED && s->until >= 0 && clock_ms() < s->until) {
 		next = p->started + s->cfg->retry_interval_ms;
-		if (next > s->until)
-			next = s->until;
 		p->state = WAITING;
-		p->next_try = next < now ? now : next;
+		arm(s, &p->timer, next < s->until ? next : s->until);
 		return;
 	}
 	s->settled++;
@@ -617,54 +540,122 @@ wait_over(const struct scan *s)
 }
 
 /*
- * Wait-for: the scan's loop, with targets that start again until they
- * settle.  Returns 0 when the wait is over, -1 on a signal or a socket
+ * Starts the probes (or the targets' attempts) that may start: as many as
+ * the limit lets run, none while the pause lasts, a target once its
+ * timer has ended.
+ */
+static void
+start_more(struct scan *s)
+{
+	struct probe *p;
+	size_t i;
+
+	for (i = s->next_start; i < s->count && !s->failed; i++) {
+		if (s->running >= s->limit || loop_timer_active(&s->pause))
+			return;
+		p = &s->probes[i];
+		if (p->state != WAITING || loop_timer_active(&p->timer))
+			continue;
+		if (s->wait)
+			begin(s, p);
+		else {
+			s->next_start = i + 1;
+			start(s, p);
+		}
+		if (s->cfg->interval_ms > 0)
+			arm(s, &s->pause, clock_ms() + s->cfg->interval_ms);
+	}
+}
+
+/*
+ * --retry: the round is over and nothing open: probe every port again
+ * --retry-interval from now, the last round at the deadline, not an
+ * interval before.  False when the time is up.
+ */
+static bool
+next_round(struct scan *s)
+{
+	long long now = clock_ms(), at;
+	size_t i;
+
+	if (s->until < 0 || s->open > 0 || now >= s->until)
+		return false;
+	at = now + s->cfg->retry_interval_ms;
+	if (at > s->until)
+		at = s->until;
+	if (!loop_timer_active(&s->pause) || s->pause.at < at)
+		arm(s, &s->pause, at);
+	for (i = 0; i < s->count; i++) {
+		s->probes[i].state = WAITING;
+		s->probes[i].ai = s->addrs;
+	}
+	s->next_start = s->next_print = 0;
+	s->open = 0;
+	return true;
+}
+
+/* Before each wait: starts what may start, reports, sees if it is over. */
+static void
+tick(struct loop *l, struct loop_hook *h)
+{
+	struct scan *s = h->arg;
+
+	/* A signal ends the run before anything more starts. */
+	if (sig_pending() != 0)
+		return;
+	if (!s->wait || !wait_over(s))
+		start_more(s);
+	if (s->failed)
+		loop_stop(l);
+	else if (s->wait) {
+		if (wait_over(s))
+			loop_stop(l);
+	} else {
+		report_ready(s);
+		if (s->next_print == s->count && !next_round(s))
+			loop_stop(l);
+	}
+}
+
+/*
+ * Runs the probes or targets on the loop until the scan (every --retry
+ * round) or the wait is over.  Returns 0, or -1 on a signal or a socket
  * that could not be set up.
  */
 static int
-wait_loop(struct scan *s)
+run(struct scan *s)
 {
-	const struct config *cfg = s->cfg;
-	struct pollfd pfd[IN_FLIGHT];
-	size_t who[IN_FLIGHT], i;
-	int limit = IN_FLIGHT;
-	long long now, wake, t;
+	enum loop_end end;
+	size_t i;
+	int rc = 0;
 
-	/* As in scan_loop: -i spaces attempts, -p shares a source port. */
-	if (cfg->interval_ms > 0 || cfg->source_port != -1)
-		limit = 1;
-	while (!wait_over(s)) {
-		if (sig_pending() != 0)
-			return -1;
-		wake = -1;
-		for (i = 0; i < s->count && !s->failed; i++) {
-			struct probe *p = &s->probes[i];
-
-			if (p->state != WAITING)
-				continue;
-			now = clock_ms();
-			t = p->next_try > s->next_allowed ? p->next_try :
-			    s->next_allowed;
-			if (t <= now && s->running < limit) {
-				begin(s, p);
-				if (cfg->interval_ms > 0)
-					s->next_allowed = clock_ms() +
-					    cfg->interval_ms;
-			} else if (t > now && (wake < 0 || t < wake))
-				wake = t;
-		}
-		if (s->failed)
-			return -1;
-		if (wait_over(s))
-			break;
-		if (poll_round(s, pfd, who, wake) == -1) {
-			log_error(cfg, "poll: %s", strerror(errno));
-			return -1;
-		}
-		if (s->failed)
-			return -1;
+	/*
+	 * -i spaces the probes.  -p: every probe binds the same source port,
+	 * which Linux lets several sockets share but the BSDs do not (even
+	 * with SO_REUSEADDR): one port at a time everywhere, as nc.openbsd.
+	 */
+	s->limit = s->cfg->interval_ms > 0 || s->cfg->source_port != -1 ?
+	    1 : IN_FLIGHT;
+	loop_init(&s->loop);
+	loop_hook_set(&s->tick, tick, s);
+	loop_timer_set(&s->pause, resume, s);
+	/* After shuffle(): the watchers point at their probes. */
+	for (i = 0; i < s->count; i++) {
+		s->probes[i].scan = s;
+		s->probes[i].fd = -1;
+		loop_io_set(&s->probes[i].io, -1, check, &s->probes[i]);
+		loop_timer_set(&s->probes[i].timer, expire, &s->probes[i]);
 	}
-	return 0;
+	if (loop_hook_start(&s->loop, &s->tick) == -1) {
+		log_error(s->cfg, "allocate loop: %s", strerror(errno));
+		rc = -1;
+	} else if ((end = loop_run(&s->loop)) == LOOP_ERROR) {
+		log_error(s->cfg, "poll: %s", strerror(errno));
+		rc = -1;
+	} else if (end == LOOP_SIGNAL || s->failed)
+		rc = -1;
+	loop_free(&s->loop);
+	return rc;
 }
 
 /*
@@ -741,9 +732,8 @@ run_wait(const struct config *cfg, const struct replay *rp)
 	for (i = 0; i < s.count; i++) {
 		s.probes[i].target = &cfg->targets.items[i];
 		s.probes[i].port = cfg->targets.items[i].port;
-		s.probes[i].fd = -1;
 	}
-	rc = wait_loop(&s);
+	rc = run(&s);
 	ready = rc == 0 && wait_ready(&s);
 	status = rc == 0 ? closed_status(&s) : EXIT_NET;
 	for (i = 0; i < s.count; i++) {
@@ -796,12 +786,25 @@ run_probes(const struct config *cfg, const struct replay *rp)
 	}
 	for (i = 0; i < s.count; i++) {
 		s.probes[i].port = cfg->ports.ports[i];
-		s.probes[i].fd = -1;
 		s.probes[i].ai = s.addrs;
 	}
 	if (cfg->random_port)
 		shuffle(s.probes, s.count);
-	status = cfg->retry_ms == NO_LIMIT ? scan_loop(&s) : retry_rounds(&s);
+	/*
+	 * --retry: probe again every --retry-interval until a port is open
+	 * or the time is up (wait-for-port).  Rounds are silent but with
+	 * -vv; the last one is reported at the end.
+	 */
+	if (cfg->retry_ms != NO_LIMIT) {
+		s.until = clock_ms() + cfg->retry_ms;
+		s.quiet = cfg->verbose < 2;
+	}
+	status = run(&s);
+	if (s.quiet && !s.failed) {
+		s.quiet = false;
+		s.next_print = 0;
+		report_ready(&s);
+	}
 	if (status == 0)
 		status = s.open > 0 ? 0 : closed_status(&s);
 	else
