@@ -99,7 +99,6 @@ struct pump {
 	struct loop		 loop;
 	struct loop_hook	 round;		/* before each wait */
 	struct loop_timer	 deadline;	/* the round's earliest */
-	bool			 woke;		/* deadline was called */
 	enum pump_result	 result;	/* once loop_stop()ped */
 	struct buf		 to_net, to_out, ctl;
 	struct telnet		 telnet;
@@ -1320,19 +1319,20 @@ end_ready(struct loop *l, struct loop_io *w, short revents)
 	*(short *)w->arg = revents;
 }
 
-/* The round's deadline came: end_round() sees what is due. */
+/* The round's deadline came: the next round sees what is due. */
 static void
 deadline_due(struct loop *l, struct loop_timer *t)
 {
-	struct pump *p = t->arg;
-
 	(void)l;
-	p->woke = true;
+	(void)t;
 }
 
 /*
  * After a wait: the lanes act on what their ends reported, the socket to
- * stdout first.  A socket that was watched and had nothing is idle.
+ * stdout first.  A socket that was watched and had nothing is idle.  (A
+ * wait that SIGCHLD cut short reported nothing too: a raised mark drops
+ * only at its deadline anyway, and a failed send's look, which does not
+ * wait, is cut short only by a SIGCHLD pending as it starts.)
  */
 static enum pump_result
 end_round(struct pump *p)
@@ -1348,27 +1348,24 @@ end_round(struct pump *p)
 	if ((r = run_down(p)) == PUMP_DONE)
 		r = run_up(p);
 	p->up.src_ev = p->up.dst_ev = p->down.src_ev = p->down.dst_ev = 0;
-	p->woke = false;
 	if (r == PUMP_DONE && p->meter && clock_ms() >= p->meter_next)
 		draw_meter(p, clock_ms());
 	return r;
 }
 
 /*
- * Before each wait: end the round just waited (unless a signal cut the
- * wait short: nothing was reported), apply the end-of-stream rules, and
- * set what the ends wait for, and until when.
+ * Before each wait: end the round just waited, apply the end-of-stream
+ * rules, and set what the ends wait for, and until when.
  */
 static void
 next_round(struct loop *l, struct loop_hook *h)
 {
 	struct pump *p = h->arg;
-	enum pump_result r = PUMP_DONE;
+	enum pump_result r;
 	bool waiting_for_line;
 	long long d;
 
-	if ((p->woke || (p->up.src_ev | p->up.dst_ev | p->down.src_ev |
-	    p->down.dst_ev) != 0) && (r = end_round(p)) != PUMP_DONE)
+	if ((r = end_round(p)) != PUMP_DONE)
 		goto stop;
 	if (sig_pending() != 0)
 		return;		/* loop_run() ends with LOOP_SIGNAL */
