@@ -430,7 +430,7 @@ read_net(struct pump *p)
 	size_t room = buf_room(b), replylen = 0;
 	ssize_t n;
 
-	/* ctl is empty whenever -t reads (set_down_interest()): room. */
+	/* -t reads only with ctl empty (set_down_interest()): it has room. */
 	if (p->cfg->telnet && room > CTL_SIZE - 2)
 		room = CTL_SIZE - 2;
 	if (p->ends->udp_server || p->ends->udp_locked) {
