@@ -1,4 +1,4 @@
-/* pump.c -- the poll(2) loop that moves bytes between stdio and a socket. */
+/* pump.c -- the stdio session: a link of stdio and a socket, on the loop. */
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +22,7 @@
 #include "log.h"
 #include "pump.h"
 #include "sig.h"
+#include "loop.h"
 #include "lowat.h"
 #include "progress.h"
 #include "telnet.h"
@@ -75,8 +76,14 @@ struct dgrams {
 	size_t		 pending;		/* bytes not yet written out */
 };
 
-/* The zero-copy state of a direction (Linux; always LANE_COPY elsewhere). */
+/*
+ * A direction of the link: its two ends on the loop (the socket is watched
+ * once in each lane, so each direction ends alone), what they reported
+ * this round, and how it moves its bytes (LANE_COPY but on Linux).
+ */
 struct lane {
+	struct loop_io	src, dst;	/* POLLIN on src, POLLOUT on dst */
+	short		src_ev, dst_ev;	/* revents of the round just waited */
 	enum lane_mode	mode;
 	bool		dst_blocked;	/* DIRECT: the destination was full */
 	int		pipe_rd, pipe_wr;	/* VIA: the internal pipe */
@@ -86,13 +93,13 @@ struct lane {
 	bool		fill_broken;	/* VIA: the socket refused splice */
 };
 
-/* The four poll slots; the socket fills two so each direction ends alone. */
-enum slot { SLOT_STDIN, SLOT_NETOUT, SLOT_NETIN, SLOT_STDOUT, SLOT_COUNT };
-
 struct pump {
 	const struct config	*cfg;
 	const struct pump_ends	*ends;
-	struct pollfd		 pfd[SLOT_COUNT];
+	struct loop		 loop;
+	struct loop_hook	 round;		/* before each wait */
+	struct loop_timer	 deadline;	/* the round's earliest */
+	enum pump_result	 result;	/* once loop_stop()ped */
 	struct buf		 to_net, to_out, ctl;
 	struct telnet		 telnet;
 	struct fdflags		 saved;		/* stdio flags to put back */
@@ -423,7 +430,7 @@ read_net(struct pump *p)
 	size_t room = buf_room(b), replylen = 0;
 	ssize_t n;
 
-	/* ctl is empty whenever -t reads (see loop()), so it has room. */
+	/* -t reads only with ctl empty (set_down_interest()): it has room. */
 	if (p->cfg->telnet && room > CTL_SIZE - 2)
 		room = CTL_SIZE - 2;
 	if (p->ends->udp_server || p->ends->udp_locked) {
@@ -1077,14 +1084,14 @@ end_meter(struct pump *p)
 	}
 }
 
-/* The earliest deadline as a poll(2) timeout. */
-static int
-poll_timeout(const struct pump *p, bool waiting_for_line)
+/* The earliest deadline of the round (clock_ms()), -1 for none. */
+static long long
+next_deadline(const struct pump *p, bool waiting_for_line)
 {
 	long long d = -1;
 
 	/* After a failed send: read what is there, never wait for more. */
-	if (p->net_failed && p->pfd[SLOT_NETIN].fd >= 0)
+	if (p->net_failed && p->down.src.events != 0)
 		return 0;
 	if (p->meter)
 		d = p->meter_next;
@@ -1099,88 +1106,78 @@ poll_timeout(const struct pump *p, bool waiting_for_line)
 	    (d < 0 || clock_ms() + EXIT_POLL_MS < d))
 		d = clock_ms() + EXIT_POLL_MS;
 	/* A raised low-water mark must not hold back a pause's tail. */
-	if (p->pfd[SLOT_NETIN].fd >= 0 && lowat_deadline(&p->lowat) >= 0 &&
+	if (p->down.src.events != 0 && lowat_deadline(&p->lowat) >= 0 &&
 	    (d < 0 || lowat_deadline(&p->lowat) < d))
 		d = lowat_deadline(&p->lowat);
-	return clock_until(d);
+	return d;
 }
 
 static void
-set_slot(struct pump *p, enum slot s, int fd, bool want, short events)
+want(struct pump *p, struct loop_io *w, bool on, short events)
 {
-	p->pfd[s].fd = want ? fd : -1;
-	p->pfd[s].events = events;
-	p->pfd[s].revents = 0;
+	loop_io_want(&p->loop, w, on ? events : 0);
 }
 
-/* Which slots stdin-to-socket needs this round, by its mode. */
+/* What stdin-to-socket waits for this round, by its mode. */
 static void
-set_up_slots(struct pump *p, bool waiting_for_line)
+set_up_interest(struct pump *p, bool waiting_for_line)
 {
 	const struct config *cfg = p->cfg;
-	const struct pump_ends *e = p->ends;
+	struct lane *l = &p->up;
 	bool live = p->in_open && !p->net_failed && !p->write_shut;
 
-	switch (p->up.mode) {
+	switch (l->mode) {
 	case LANE_SENDFILE:
 		/* A file is always readable: wait for the socket alone. */
-		set_slot(p, SLOT_STDIN, e->in_fd, false, POLLIN);
-		set_slot(p, SLOT_NETOUT, e->net_fd, live, POLLOUT);
+		want(p, &l->src, false, POLLIN);
+		want(p, &l->dst, live, POLLOUT);
 		return;
 	case LANE_DIRECT:
-		set_slot(p, SLOT_STDIN, e->in_fd, live && !p->up.dst_blocked,
-		    POLLIN);
-		set_slot(p, SLOT_NETOUT, e->net_fd, live && p->up.dst_blocked,
-		    POLLOUT);
+		want(p, &l->src, live && !l->dst_blocked, POLLIN);
+		want(p, &l->dst, live && l->dst_blocked, POLLOUT);
 		return;
 	default:
 		break;
 	}
 	/* A UDP server has nobody to send to until someone sends. */
-	set_slot(p, SLOT_STDIN, e->in_fd, p->in_open && !p->net_failed &&
-	    (!e->udp_server || p->peerlen > 0) &&
+	want(p, &l->src, p->in_open && !p->net_failed &&
+	    (!p->ends->udp_server || p->peerlen > 0) &&
 	    (cfg->udp ? p->to_net.len == 0 :
 	    buf_room(&p->to_net) >= (cfg->crlf ? 2 : 1)), POLLIN);
-	set_slot(p, SLOT_NETOUT, e->net_fd, !p->write_shut &&
+	want(p, &l->dst, !p->write_shut &&
 	    !p->net_failed && (p->ctl.len > 0 || (p->to_net.len > 0 &&
 	    !waiting_for_line)), POLLOUT);
 }
 
-/* Which slots socket-to-stdout needs this round, by its mode. */
+/* What socket-to-stdout waits for this round, by its mode. */
 static void
-set_down_slots(struct pump *p)
+set_down_interest(struct pump *p)
 {
 	const struct config *cfg = p->cfg;
-	const struct pump_ends *e = p->ends;
 	struct lane *l = &p->down;
 
 	switch (l->mode) {
 	case LANE_DIRECT:
-		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
-		    !l->dst_blocked, POLLIN);
-		set_slot(p, SLOT_STDOUT, e->out_fd, p->net_in_open &&
-		    l->dst_blocked, POLLOUT);
+		want(p, &l->src, p->net_in_open && !l->dst_blocked, POLLIN);
+		want(p, &l->dst, p->net_in_open && l->dst_blocked, POLLOUT);
 		return;
 	case LANE_DGRAMS:
-		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
-		    p->dg->pending == 0, POLLIN);
-		set_slot(p, SLOT_STDOUT, e->out_fd, p->dg->pending > 0,
-		    POLLOUT);
+		want(p, &l->src, p->net_in_open && p->dg->pending == 0,
+		    POLLIN);
+		want(p, &l->dst, p->dg->pending > 0, POLLOUT);
 		return;
 	case LANE_VIA:
-		set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
-		    l->in_pipe < l->cap && !l->drain_by_copy &&
-		    !l->fill_broken, POLLIN);
-		set_slot(p, SLOT_STDOUT, e->out_fd, out_pending(p) > 0,
-		    POLLOUT);
+		want(p, &l->src, p->net_in_open && l->in_pipe < l->cap &&
+		    !l->drain_by_copy && !l->fill_broken, POLLIN);
+		want(p, &l->dst, out_pending(p) > 0, POLLOUT);
 		return;
 	default:
 		break;
 	}
-	set_slot(p, SLOT_NETIN, e->net_fd, p->net_in_open &&
+	want(p, &l->src, p->net_in_open &&
 	    (cfg->udp ? p->to_out.len == 0 : buf_room(&p->to_out) > 0) &&
 	    (!cfg->telnet || p->ctl.len == 0), POLLIN);
-	set_slot(p, SLOT_STDOUT, e->out_fd, p->to_out.len > 0, POLLOUT);
+	want(p, &l->dst, p->to_out.len > 0, POLLOUT);
 }
 
 /*
@@ -1190,8 +1187,8 @@ set_down_slots(struct pump *p)
 static enum pump_result
 run_down(struct pump *p)
 {
-	short in = p->pfd[SLOT_NETIN].revents;
-	short out = p->pfd[SLOT_STDOUT].revents;
+	short in = p->down.src_ev;
+	short out = p->down.dst_ev;
 
 	switch (p->down.mode) {
 	case LANE_DGRAMS:
@@ -1244,8 +1241,8 @@ run_down(struct pump *p)
 static enum pump_result
 run_up(struct pump *p)
 {
-	short in = p->pfd[SLOT_STDIN].revents;
-	short out = p->pfd[SLOT_NETOUT].revents;
+	short in = p->up.src_ev;
+	short out = p->up.dst_ev;
 
 	if (in & POLLNVAL) {
 		p->in_open = false;
@@ -1314,50 +1311,117 @@ start_extras(struct pump *p)
 		p->in_size = (long long)st.st_size;
 }
 
-static enum pump_result
-loop(struct pump *p)
+/* An end of the link was ready: its lane acts on it in end_round(). */
+static void
+end_ready(struct loop *l, struct loop_io *w, short revents)
 {
-	enum pump_result r = PUMP_DONE;
+	(void)l;
+	*(short *)w->arg = revents;
+}
+
+/* The round's deadline came: the next round sees what is due. */
+static void
+deadline_due(struct loop *l, struct loop_timer *t)
+{
+	(void)l;
+	(void)t;
+}
+
+/*
+ * After a wait: the lanes act on what their ends reported, the socket to
+ * stdout first.  A socket that was watched and had nothing is idle.  (A
+ * wait that SIGCHLD cut short reported nothing too: a raised mark drops
+ * only at its deadline anyway, and a failed send's look, which does not
+ * wait, is cut short only by a SIGCHLD pending as it starts.)
+ */
+static enum pump_result
+end_round(struct pump *p)
+{
+	enum pump_result r;
+
+	if (p->down.src.events != 0 && p->down.src_ev == 0) {
+		/* A failed send's socket has nothing more for us. */
+		if (p->net_failed)
+			p->net_in_open = false;
+		lowat_idle(&p->lowat);
+	}
+	if ((r = run_down(p)) == PUMP_DONE)
+		r = run_up(p);
+	p->up.src_ev = p->up.dst_ev = p->down.src_ev = p->down.dst_ev = 0;
+	if (r == PUMP_DONE && p->meter && clock_ms() >= p->meter_next)
+		draw_meter(p, clock_ms());
+	return r;
+}
+
+/*
+ * Before each wait: end the round just waited, apply the end-of-stream
+ * rules, and set what the ends wait for, and until when.
+ */
+static void
+next_round(struct loop *l, struct loop_hook *h)
+{
+	struct pump *p = h->arg;
+	enum pump_result r;
 	bool waiting_for_line;
-	int n;
+	long long d;
 
-	for (;;) {
-		if (sig_pending() != 0)
-			return PUMP_SIGNAL;
-		if (!p->in_open && !p->stdin_done && !p->net_failed &&
-		    p->to_net.len == 0 && p->ctl.len == 0)
-			finish_stdin(p);
-		if (!p->net_in_open && out_pending(p) == 0 && !p->out_closed)
-			close_stdout(p);
-		if (session_over(p, &r))
-			return r;
-		note_still_sending(p);
+	if ((r = end_round(p)) != PUMP_DONE)
+		goto stop;
+	if (sig_pending() != 0)
+		return;		/* loop_run() ends with LOOP_SIGNAL */
+	if (!p->in_open && !p->stdin_done && !p->net_failed &&
+	    p->to_net.len == 0 && p->ctl.len == 0)
+		finish_stdin(p);
+	if (!p->net_in_open && out_pending(p) == 0 && !p->out_closed)
+		close_stdout(p);
+	if (session_over(p, &r))
+		goto stop;
+	note_still_sending(p);
 
-		waiting_for_line = p->to_net.len > 0 && p->ctl.len == 0 &&
-		    p->next_line > clock_ms();
-		set_up_slots(p, waiting_for_line);
-		set_down_slots(p);
+	waiting_for_line = p->to_net.len > 0 && p->ctl.len == 0 &&
+	    p->next_line > clock_ms();
+	set_up_interest(p, waiting_for_line);
+	set_down_interest(p);
+	if ((d = next_deadline(p, waiting_for_line)) < 0)
+		loop_timer_stop(l, &p->deadline);
+	else if (loop_timer_start(l, &p->deadline, d) == -1) {
+		r = fail(p, PUMP_LOCAL_ERROR, "allocate", "the event loop",
+		    errno);
+		goto stop;
+	}
+	return;
+stop:
+	p->result = r;
+	loop_stop(l);
+}
 
-		n = sig_poll(p->pfd, SLOT_COUNT, poll_timeout(p,
-		    waiting_for_line));
-		if (n == -1) {
-			if (is_transient(errno))
-				continue;
-			return fail(p, PUMP_LOCAL_ERROR, "poll", "descriptors",
-			    errno);
-		}
-		if (p->pfd[SLOT_NETIN].fd >= 0 &&
-		    p->pfd[SLOT_NETIN].revents == 0) {
-			/* A failed send's socket has nothing more for us. */
-			if (p->net_failed)
-				p->net_in_open = false;
-			lowat_idle(&p->lowat);
-		}
-		if ((r = run_down(p)) != PUMP_DONE ||
-		    (r = run_up(p)) != PUMP_DONE)
-			return r;
-		if (p->meter && clock_ms() >= p->meter_next)
-			draw_meter(p, clock_ms());
+/* Runs the session on the loop, a lane for each direction, until it ends. */
+static enum pump_result
+run(struct pump *p)
+{
+	const struct pump_ends *e = p->ends;
+	struct loop *l = &p->loop;
+
+	loop_io_set(&p->up.src, e->in_fd, end_ready, &p->up.src_ev);
+	loop_io_set(&p->up.dst, e->net_fd, end_ready, &p->up.dst_ev);
+	loop_io_set(&p->down.src, e->net_fd, end_ready, &p->down.src_ev);
+	loop_io_set(&p->down.dst, e->out_fd, end_ready, &p->down.dst_ev);
+	loop_timer_set(&p->deadline, deadline_due, p);
+	loop_hook_set(&p->round, next_round, p);
+	if (loop_io_start(l, &p->up.src, 0) == -1 ||
+	    loop_io_start(l, &p->up.dst, 0) == -1 ||
+	    loop_io_start(l, &p->down.src, 0) == -1 ||
+	    loop_io_start(l, &p->down.dst, 0) == -1 ||
+	    loop_hook_start(l, &p->round) == -1)
+		return fail(p, PUMP_LOCAL_ERROR, "allocate", "the event loop",
+		    errno);
+	switch (loop_run(l)) {
+	case LOOP_STOPPED:
+		return p->result;
+	case LOOP_SIGNAL:
+		return PUMP_SIGNAL;
+	default:
+		return fail(p, PUMP_LOCAL_ERROR, "poll", "descriptors", errno);
 	}
 }
 
@@ -1370,6 +1434,7 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 
 	memset(&p, 0, sizeof(p));
 	memset(stats, 0, sizeof(*stats));
+	loop_init(&p.loop);
 	p.cfg = cfg;
 	p.ends = ends;
 	p.stats = stats;
@@ -1419,7 +1484,7 @@ pump_run(const struct config *cfg, const struct pump_ends *ends,
 		}
 	}
 	touch(&p);
-	r = loop(&p);
+	r = run(&p);
 	/* A read after the failed send may have put its own error there. */
 	if (r == PUMP_NET_ERROR && p.send_errno != 0)
 		(void)fail(&p, r, "write to", ends->peer, p.send_errno);
@@ -1438,6 +1503,7 @@ out:
 	free(p.dg);
 	free(p.seen);
 	fdflags_restore(&p.saved);
+	loop_free(&p.loop);
 	free(p.to_net.data);
 	free(p.to_out.data);
 	free(p.ctl.data);
