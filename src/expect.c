@@ -11,12 +11,137 @@
 /* Room for the window and one new piece of at most a window, and a NUL. */
 #define WIN_CAP		(2 * EXPECT_WINDOW + 1)
 
+/*
+ * The most pattern elements a compiled --expect may grow to.  The C
+ * library compiles a+ as aa* and a{n,m} as m copies of a, nesting
+ * included, so ((a+)+)+... or (a{999}){999} would take gigabytes before
+ * the first byte is matched; a health check's pattern needs a few dozen.
+ */
+#define EXPECT_MAX_SIZE	65536ULL
+
+/* Where a bracket expression that starts at p ends (its ']'), or NULL. */
+static const char *
+bracket_end(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')		/* a leading ']' is a member */
+		p++;
+	for (; *p != '\0'; p++) {
+		if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			const char *close = strchr(p + 2, p[1]);
+
+			while (close != NULL && close[1] != ']')
+				close = strchr(close + 1, p[1]);
+			if (close == NULL)
+				return NULL;
+			p = close + 1;
+		} else if (*p == ']')
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * How many elements the pattern expands to once every repetition is
+ * copied out as the C library does (saturating above EXPECT_MAX_SIZE).
+ * Malformed input is counted as literal characters: regcomp judges it.
+ */
+static unsigned long long
+pattern_size(const char *p)
+{
+	/* Per open group: its size so far, and the last element's. */
+	unsigned long long sum[32] = { 0 }, last[32] = { 0 }, mult;
+	unsigned long n, m;
+	const char *q;
+	char *end;
+	int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (sum[depth] > EXPECT_MAX_SIZE)
+			return EXPECT_MAX_SIZE + 1;
+		mult = 0;
+		switch (*p) {
+		case '(':
+			if (depth + 1 == (int)(sizeof(sum) / sizeof(sum[0])))
+				return EXPECT_MAX_SIZE + 1;
+			depth++;
+			sum[depth] = last[depth] = 0;
+			continue;
+		case ')':
+			if (depth == 0)
+				break;
+			depth--;
+			last[depth] = sum[depth + 1] + 1;
+			sum[depth] += last[depth];
+			continue;
+		case '|':
+			last[depth] = 0;
+			continue;
+		case '+':
+			mult = 2;
+			break;
+		case '*':
+		case '?':
+			continue;
+		case '{':
+			if (p[1] < '0' || p[1] > '9')
+				break;
+			n = strtoul(p + 1, &end, 10);
+			m = n;
+			if (*end == ',')
+				m = end[1] >= '0' && end[1] <= '9' ?
+				    strtoul(end + 1, &end, 10) : n + 1;
+			else
+				end--;
+			if (*end != ',' && end[1] != '}' && *end != '}')
+				break;
+			mult = (m > n ? m : n) + 1;
+			if ((q = strchr(p, '}')) != NULL)
+				p = q;
+			break;
+		case '[':
+			if ((q = bracket_end(p)) != NULL)
+				p = q;
+			break;
+		case '\\':
+			if (p[1] != '\0')
+				p++;
+			break;
+		default:
+			break;
+		}
+		if (mult > 0) {
+			/* The last element, copied out mult times in all. */
+			if (last[depth] > EXPECT_MAX_SIZE || mult > EXPECT_MAX_SIZE)
+				return EXPECT_MAX_SIZE + 1;
+			sum[depth] += last[depth] * (mult - 1);
+			last[depth] *= mult;
+			continue;
+		}
+		last[depth] = 1;
+		sum[depth]++;
+	}
+	while (depth > 0) {	/* unclosed: regcomp will say so */
+		depth--;
+		sum[depth] += sum[depth + 1];
+	}
+	return sum[0];
+}
+
 int
 expect_init(struct expect *e, const char *pattern, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(e, 0, sizeof(*e));
+	if (pattern_size(pattern) > EXPECT_MAX_SIZE) {
+		snprintf(err, errlen, "too many repetitions: it would grow past "
+		    "%llu elements", EXPECT_MAX_SIZE);
+		errno = EINVAL;
+		return -1;
+	}
 	/* grep -E's reading: ^ and $ at every line, . never a newline. */
 	rc = regcomp(&e->re, pattern, REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
 	if (rc != 0) {

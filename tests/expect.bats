@@ -204,6 +204,22 @@ at_least() {
 	[ "$status" -eq 0 ]
 }
 
+@test "a pattern whose repetitions would grow past 65536 elements is a usage error, not gigabytes of memory" {
+	local pat
+	for pat in "a$(printf '+%.0s' {1..40})" '(a{999}){999}' \
+	    '((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+'; do
+		SC_TIMEOUT=5 run --separate-stderr sc --expect "$pat" \
+		    127.0.0.1 9 </dev/null
+		[ "$status" -eq 2 ] || { echo "$pat: $status"; false; }
+		[[ $stderr == *"for --expect: too many repetitions"* ]]
+	done
+	# Patterns a check needs are far from it.
+	server srv --close 'addr 10.0.0.1 ok\n'
+	run --separate-stderr sc -d --expect \
+	    '^addr [0-9]{1,3}(\.[0-9]{1,3}){3} (ok|fine)+$' 127.0.0.1 "$PORT"
+	[ "$status" -eq 0 ]
+}
+
 @test "a peer that never answers: -w 1 ends the session without a match, exit 3" {
 	server srv
 	SC_TIMEOUT=5 run --separate-stderr sc -d -w 1 --expect PONG \
