@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,11 @@
 /*
  * The most pattern elements a compiled --expect may grow to.  The C
  * library compiles a+ as aa* and a{n,m} as m copies of a, nesting
- * included, so ((a+)+)+... or (a{999}){999} would take gigabytes before
- * the first byte is matched; a health check's pattern needs a few dozen.
+ * included, so ((a+)+)+... or (a{999}){999} would take gigabytes, and
+ * nested stars minutes (4,096 elements of ((a*)+)+...: 6 s), before the
+ * first byte is matched; a health check's pattern needs a few dozen.
  */
-#define EXPECT_MAX_SIZE	65536ULL
+#define EXPECT_MAX_SIZE	1024ULL
 
 /* Where a bracket expression that starts at p ends (its ']'), or NULL. */
 static const char *
@@ -57,10 +59,16 @@ pattern_size(const char *p)
 	const char *q;
 	char *end;
 	int depth = 0;
+	bool repeated = false;	/* the last thing read was a repetition */
 
 	for (; *p != '\0'; p++) {
 		if (sum[depth] > EXPECT_MAX_SIZE)
 			return EXPECT_MAX_SIZE + 1;
+		/* a+*, a{2}+: undefined in POSIX, nested copies in glibc. */
+		if (repeated && (*p == '+' || *p == '*' || *p == '?' ||
+		    (*p == '{' && p[1] >= '0' && p[1] <= '9')))
+			return EXPECT_MAX_SIZE + 1;
+		repeated = *p == '+' || *p == '*' || *p == '?';
 		mult = 0;
 		switch (*p) {
 		case '(':
@@ -100,6 +108,7 @@ pattern_size(const char *p)
 			mult = (m > n ? m : n) + 1;
 			if ((q = strchr(p, '}')) != NULL)
 				p = q;
+			repeated = true;
 			break;
 		case '[':
 			if ((q = bracket_end(p)) != NULL)
@@ -138,7 +147,7 @@ expect_init(struct expect *e, const char *pattern, char *err, size_t errlen)
 	memset(e, 0, sizeof(*e));
 	if (pattern_size(pattern) > EXPECT_MAX_SIZE) {
 		snprintf(err, errlen, "too many repetitions: it would grow past "
-		    "%llu elements", EXPECT_MAX_SIZE);
+		    "%llu elements, or one repeats another", EXPECT_MAX_SIZE);
 		errno = EINVAL;
 		return -1;
 	}

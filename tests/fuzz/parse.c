@@ -146,6 +146,9 @@ fuzz_number(const char *s)
 	}
 }
 
+/* The longest time accepted: 24 days, as the message and the man page say. */
+#define TIME_MAX_MS	(24L * 24 * 60 * 60 * 1000)
+
 static void
 fuzz_time(const char *s)
 {
@@ -153,7 +156,7 @@ fuzz_time(const char *s)
 	long ms, neg, n;
 
 	if (parse_time(s, "-w", false, &ms, err, sizeof(err)) == 0)
-		CHECK(ms >= 0 && ms <= INT_MAX);
+		CHECK(ms >= 0 && ms <= TIME_MAX_MS);
 	else
 		check_err(err);
 	if (parse_time(s, "-q", true, &neg, err, sizeof(err)) == 0) {
@@ -161,7 +164,7 @@ fuzz_time(const char *s)
 		if (s[0] == '-')
 			CHECK(neg == -1);
 		else
-			CHECK(neg >= 0 && neg <= INT_MAX);
+			CHECK(neg >= 0 && neg <= TIME_MAX_MS);
 	} else
 		check_err(err);
 	/* Without a '-', allowing negatives changes nothing. */
@@ -176,7 +179,7 @@ fuzz_time(const char *s)
 	}
 	/* Digits alone are seconds; digits and "ms", milliseconds. */
 	if (parse_is_digits(s)) {
-		n = decimal(s, INT_MAX / 1000);
+		n = decimal(s, TIME_MAX_MS / 1000);
 		if (n >= 0)
 			CHECK(parse_time(s, "-w", false, &ms, err,
 			    sizeof(err)) == 0 && ms == n * 1000);
@@ -188,7 +191,7 @@ fuzz_time(const char *s)
 
 		memcpy(digits, s, (size_t)(unit - s));
 		digits[unit - s] = '\0';
-		n = decimal(digits, INT_MAX);
+		n = decimal(digits, TIME_MAX_MS);
 		if (n >= 0)
 			CHECK(parse_time(s, "-w", false, &ms, err,
 			    sizeof(err)) == 0 && ms == n);
