@@ -66,7 +66,8 @@ pattern_size(const char *p)
 			return EXPECT_MAX_SIZE + 1;
 		/* a+*, a{2}+: undefined in POSIX, nested copies in glibc. */
 		if (repeated && (*p == '+' || *p == '*' || *p == '?' ||
-		    (*p == '{' && p[1] >= '0' && p[1] <= '9')))
+		    (*p == '{' && ((p[1] >= '0' && p[1] <= '9') ||
+		    p[1] == ','))))
 			return EXPECT_MAX_SIZE + 1;
 		repeated = *p == '+' || *p == '*' || *p == '?';
 		mult = 0;
@@ -94,7 +95,8 @@ pattern_size(const char *p)
 		case '?':
 			continue;
 		case '{':
-			if (p[1] < '0' || p[1] > '9')
+			/* {n}, {n,}, {n,m}, and glibc's {,m} */
+			if ((p[1] < '0' || p[1] > '9') && p[1] != ',')
 				break;
 			n = strtoul(p + 1, &end, 10);
 			m = n;
