@@ -417,7 +417,10 @@ echo "nameserver 127.0.0.1" > "$T/resolv.conf"
 mount --bind "$T/resolv.conf" /etc/resolv.conf
 "$SOCKCAT" -v -l 127.0.0.1 0 --port-file "$T/p" </dev/null 2>"$T/lst.err" &
 lst=$!
-until [ -s "$T/p" ]; do sleep 0.02; done
+# Polls the condition itself, and stops if the listener is gone (the
+# outer timeout bounds the rest).
+until [ -s "$T/p" ] || ! kill -0 "$lst" 2>/dev/null; do sleep 0.02; done
+[ -s "$T/p" ] || { echo "listener died: $(cat "$T/lst.err")"; exit 1; }
 # 127.0.0.9 is in no hosts file: its name can only come from the resolver.
 python3 -c '
 import socket, sys, time
@@ -428,7 +431,9 @@ time.sleep(5)
 ' "$(cat "$T/p")" &
 cli=$!
 # The listener is in the lookup once the resolver has been asked.
-until [ -e "$T/dns.asked" ]; do sleep 0.02; done
+until [ -e "$T/dns.asked" ] || ! kill -0 "$lst" 2>/dev/null; do
+	sleep 0.02
+done
 kill -TERM "$lst"
 status=0
 wait "$lst" || status=$?
