@@ -56,8 +56,8 @@ VG_TESTS = tests/tcp.bats tests/udp.bats tests/exec.bats tests/proxy.bats \
 	tests/logs.bats
 VG_FILTER = ^([^-]|-[^k]|-k[^ ]|-k [^w])
 
-.PHONY: all check check-sanitize check-valgrind fuzz lint-man install \
-	uninstall clean bench
+.PHONY: all check check-sanitize check-valgrind fuzz lint-man lint-poll \
+	install uninstall clean bench
 .SUFFIXES: .c .o
 
 all: sockcat
@@ -70,7 +70,7 @@ $(OBJS): $(HDRS)
 .c.o:
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) $(REQ_CPPFLAGS) $(CPPFLAGS) -c -o $@ $<
 
-check: sockcat lint-man
+check: sockcat lint-man lint-poll
 	$(BATS) tests
 
 # The same suite against an ASan+UBSan build, kept apart from ./sockcat.
@@ -155,6 +155,19 @@ lint-man:
 	if [ $$status -gt 1 ] || [ -n "$$out" ]; then \
 	    printf '%s\n' "$$out"; \
 	    echo "lint-man: mandoc -Tlint $(MAN_PAGE) is not clean"; exit 1; \
+	fi
+
+# One module calls poll(2): src/loop.c, whose wait a terminating signal
+# always ends (the loop's, loop_wait_fd(), loop_pause()).  A call anywhere
+# else would be a wait a signal can sleep through.  A call is the name
+# followed by "(" and an argument: "poll(2)" and "poll()" in prose pass.
+POLL_CALL = (^|[^[:alnum:]_])p?poll[[:space:]]*\(([^)2]|2[^)]|$$)
+lint-poll:
+	@out=`grep -nE '$(POLL_CALL)' src/*.c | grep -v '^src/loop\.c:'`; \
+	if [ -n "$$out" ]; then \
+	    printf '%s\n' "$$out"; \
+	    echo "lint-poll: only src/loop.c may call poll or ppoll" \
+	        "(use loop_wait_fd or loop_pause)"; exit 1; \
 	fi
 
 install: sockcat

@@ -9,7 +9,7 @@
 #include "addr.h"
 #include "admit.h"
 #include "log.h"
-#include "sig.h"
+#include "loop.h"
 #include "sock.h"
 
 #define PEERLEN		(ADDR_TEXTLEN + 16)
@@ -75,7 +75,7 @@ admit_shed(const struct config *cfg, int lfd, int *spare, int errnum)
 	log_note(cfg, 1, "refused a connection: out of file descriptors");
 	*spare = sock_shed_client(lfd, *spare);
 	if (*spare == -1)
-		(void)sig_poll(NULL, 0, SHED_PAUSE_MS);
+		(void)loop_pause(SHED_PAUSE_MS);
 	return true;
 }
 

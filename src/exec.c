@@ -24,6 +24,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "exec.h"
+#include "loop.h"
 #include "sig.h"
 #include "unixsock.h"
 
@@ -378,7 +379,7 @@ stop_program(pid_t pid, int signo)
 		}
 		/* SIGCHLD ends the wait early; the slice is for the rest. */
 		wait_ms = killed ? STOP_POLL_MS : clock_until(deadline);
-		(void)sig_poll(NULL, 0, wait_ms < STOP_POLL_MS ? wait_ms :
+		(void)loop_pause(wait_ms < STOP_POLL_MS ? wait_ms :
 		    STOP_POLL_MS);
 	}
 	return exec_status(status);

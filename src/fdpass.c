@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "loop.h"
 #include "sig.h"
 
 /* What out is when it is not a Unix socket, for the message. */
@@ -63,7 +64,6 @@ fdpass_send(int out, int fd, char *err, size_t errlen)
 	} cmsgbuf;
 	struct cmsghdr *cmsg;
 	struct msghdr msg;
-	struct pollfd pfd;
 	struct iovec iov;
 	unsigned char byte = '\0';
 	ssize_t n;
@@ -86,8 +86,6 @@ fdpass_send(int out, int fd, char *err, size_t errlen)
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	pfd.fd = out;
-	pfd.events = POLLOUT;
 	for (;;) {
 		if (sig_pending() != 0) {
 			errno = EINTR;
@@ -101,7 +99,7 @@ fdpass_send(int out, int fd, char *err, size_t errlen)
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			/* stdout is shared and may be non-blocking: wait. */
-			if (sig_poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			if (loop_wait_fd(out, POLLOUT, -1) == -1 && errno != EINTR)
 				goto fail;
 		} else if (errno != EINTR)
 			goto fail;

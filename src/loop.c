@@ -1,12 +1,24 @@
 /* loop.c -- the one event loop: descriptors, timers, signals, children. */
 
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE	/* ppoll(2) */
+#endif
+
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "loop.h"
 #include "sig.h"
+
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
+    defined(__NetBSD__) || defined(__DragonFly__)
+#define HAVE_PPOLL	1
+#endif
 
 void
 loop_init(struct loop *l)
@@ -293,6 +305,83 @@ run_timers(struct loop *l)
 	}
 }
 
+/*
+ * The one call of poll(2) in sockcat: the loop's wait and the waits on one
+ * descriptor below both come here, so a terminating signal ends every
+ * wait (sig.h), and with child so does a child's exit.  The four signals
+ * are blocked from the check of the flags to the wait, and ppoll lets
+ * them in for the wait alone: one that comes just before it cannot be
+ * slept through.  Restoring the mask afterwards delivers one that came
+ * while poll found ready descriptors: ppoll itself would keep it pending,
+ * and a loop that always has work would never see it.
+ */
+static int
+wait_events(struct pollfd *fds, nfds_t nfds, int timeout_ms, bool child)
+{
+#ifdef HAVE_PPOLL
+	struct timespec ts;
+#else
+	sigset_t shut;
+#endif
+	sigset_t run, open;
+	int n, e;
+
+	if ((n = sig_wait_begin(&run, &open, child)) == -1)
+		return -1;
+	if (n == 1) {
+		n = -1;
+		e = EINTR;
+	} else {
+#ifdef HAVE_PPOLL
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		n = ppoll(fds, nfds, timeout_ms < 0 ? NULL : &ts, &open);
+		e = errno;
+#else
+		/* Without ppoll a signal just before poll() can wait. */
+		(void)sigprocmask(SIG_SETMASK, &open, &shut);
+		n = poll(fds, nfds, timeout_ms);
+		e = errno;
+		(void)sigprocmask(SIG_SETMASK, &shut, NULL);
+#endif
+	}
+	sig_wait_end(&run, n == -1 && e == EINTR);
+	errno = e;
+	return n;
+}
+
+static int
+wait_fd(int fd, short events, int timeout_ms, bool child)
+{
+	struct pollfd pfd;
+	int n;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	pfd.revents = 0;
+	if ((n = wait_events(&pfd, 1, timeout_ms, child)) > 0)
+		return pfd.revents;
+	return n;
+}
+
+int
+loop_wait_fd(int fd, short events, int timeout_ms)
+{
+	return wait_fd(fd, events, timeout_ms, false);
+}
+
+int
+loop_wait_fd_child(int fd, short events, int timeout_ms)
+{
+	return wait_fd(fd, events, timeout_ms, true);
+}
+
+int
+loop_pause(int ms)
+{
+	return wait_events(NULL, 0, ms, false);
+}
+
 /* Calls the watchers poll(2) found ready, unless stopped meanwhile. */
 static void
 run_ready(struct loop *l)
@@ -331,12 +420,8 @@ loop_run(struct loop *l)
 			return LOOP_STOPPED;
 		if (sig_pending() != 0 && !l->winding_down)
 			return LOOP_SIGNAL;
-		if (l->on_child != NULL)
-			n = sig_poll_child(l->pfd, (nfds_t)l->nio,
-			    clock_until(next_deadline(l)));
-		else
-			n = sig_poll(l->pfd, (nfds_t)l->nio,
-			    clock_until(next_deadline(l)));
+		n = wait_events(l->pfd, (nfds_t)l->nio,
+		    clock_until(next_deadline(l)), l->on_child != NULL);
 		if (n == -1 && errno != EINTR && errno != EAGAIN &&
 		    errno != ENOMEM)
 			return LOOP_ERROR;

@@ -16,6 +16,10 @@
  * Signals: a terminating signal (see sig.h) ends loop_run() with
  * LOOP_SIGNAL (until loop_wind_down()); a child's exit calls the on_child
  * hook, when one is set.
+ *
+ * This is the one module that calls poll(2) or ppoll(2) (make lint-poll
+ * checks it): the waits outside a loop, on one descriptor or for a pause,
+ * use loop_wait_fd() and loop_pause() below, which a signal ends too.
  */
 
 struct loop;
@@ -115,5 +119,28 @@ void	loop_wind_down(struct loop *l);
  */
 enum loop_end	loop_run(struct loop *l);
 void		loop_stop(struct loop *l);
+
+/*
+ * Waits, without a loop, until fd has one of events (POLLIN, POLLOUT),
+ * at most timeout_ms (-1: no limit).  Returns the revents, 0 when the
+ * time ran out, or -1 with errno: EINTR when a terminating signal came
+ * during the wait or since a wait last reported one (so one that came
+ * between the caller's sig_pending() check and this call is not slept
+ * through).
+ */
+int	loop_wait_fd(int fd, short events, int timeout_ms);
+
+/*
+ * loop_wait_fd(), which also returns -1 with EINTR when a child ended and
+ * sig_child_exited() has not yet been asked: for callers that check
+ * sig_child_exited() and then wait.
+ */
+int	loop_wait_fd_child(int fd, short events, int timeout_ms);
+
+/*
+ * Sleeps ms (-1: until a signal).  Returns 0, or -1 with errno EINTR when
+ * a signal (a child's exit too) ended the pause early.
+ */
+int	loop_pause(int ms);
 
 #endif

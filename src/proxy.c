@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "loop.h"
 #include "proxy.h"
 #include "sig.h"
 #include "sock.h"
@@ -318,18 +319,15 @@ proxy_http_head_end(const unsigned char *buf, size_t len)
 static int
 wait_proxy(struct shake *s, short events, const char *phase)
 {
-	struct pollfd pfd;
 	int n;
 
-	pfd.fd = s->fd;
-	pfd.events = events;
 	for (;;) {
 		if (sig_pending() != 0) {
 			fail(s, "interrupted during %s", phase);
 			errno = EINTR;
 			return -1;
 		}
-		n = sig_poll(&pfd, 1, clock_until(s->deadline));
+		n = loop_wait_fd(s->fd, events, clock_until(s->deadline));
 		if (n > 0)
 			return 0;
 		if (n == 0 && s->cfg->wait_arg != NULL) {

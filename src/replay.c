@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "loop.h"
 #include "replay.h"
 #include "sig.h"
 
@@ -21,7 +22,6 @@
 static int
 replay_read(struct replay *rp, char *err, size_t errlen)
 {
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 	ssize_t n;
 
 	if ((rp->data = malloc(REPLAY_MAX + 1)) == NULL)
@@ -41,7 +41,7 @@ replay_read(struct replay *rp, char *err, size_t errlen)
 		if (n > 0)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			(void)sig_poll(&pfd, 1, -1);
+			(void)loop_wait_fd(STDIN_FILENO, POLLIN, -1);
 		else if (errno != EINTR)
 			goto fail;
 		if (sig_pending() != 0)

@@ -25,6 +25,7 @@
 #include "expect.h"
 #include "fdpass.h"
 #include "log.h"
+#include "loop.h"
 #include "proxy.h"
 #include "pump.h"
 #include "replay.h"
@@ -372,7 +373,7 @@ pause_ms(long ms)
 	long long until = clock_ms() + ms;
 
 	while (sig_pending() == 0 && clock_ms() < until)
-		(void)sig_poll(NULL, 0, clock_until(until));
+		(void)loop_pause(clock_until(until));
 }
 
 /*

@@ -1,9 +1,5 @@
 /* sig.c -- SIGINT/SIGTERM/SIGHUP become a flag that the loops check. */
 
-#if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE	/* ppoll(2) */
-#endif
-
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -14,11 +10,6 @@
 #include <unistd.h>
 
 #include "sig.h"
-
-#if defined(__linux__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
-    defined(__NetBSD__) || defined(__DragonFly__)
-#define HAVE_PPOLL	1
-#endif
 
 /*
  * The only file-scope variables.  The handler sets the first three;
@@ -105,60 +96,22 @@ let_in(sigset_t *set)
 	sigdelset(set, SIGCHLD);
 }
 
-/*
- * The four signals blocked, so nothing comes between the check of the
- * flags and the wait; ppoll lets them in for the wait alone.  Restoring
- * the mask afterwards delivers one that came while poll found ready
- * descriptors: ppoll itself would keep it pending, and a loop that
- * always has work would never see it.
- */
-static int
-wait_events(struct pollfd *fds, nfds_t nfds, int timeout_ms, bool child)
+int
+sig_wait_begin(sigset_t *run, sigset_t *open, bool child)
 {
-#ifdef HAVE_PPOLL
-	struct timespec ts;
-#endif
-	sigset_t run, open;
-	int n, e;
-
-	if (sigprocmask(SIG_BLOCK, &handled, &run) == -1)
+	if (sigprocmask(SIG_BLOCK, &handled, run) == -1)
 		return -1;
-	if (fresh || (child && child_exited)) {
-		n = -1;
-		e = EINTR;
-	} else {
-		open = run;
-		let_in(&open);
-#ifdef HAVE_PPOLL
-		ts.tv_sec = timeout_ms / 1000;
-		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
-		n = ppoll(fds, nfds, timeout_ms < 0 ? NULL : &ts, &open);
-		e = errno;
-#else
-		/* Without ppoll a signal just before poll() can wait. */
-		(void)sigprocmask(SIG_SETMASK, &open, NULL);
-		n = poll(fds, nfds, timeout_ms);
-		e = errno;
-		(void)sigprocmask(SIG_BLOCK, &handled, NULL);
-#endif
-	}
-	if (n == -1 && e == EINTR)
+	*open = *run;
+	let_in(open);
+	return fresh || (child && child_exited) ? 1 : 0;
+}
+
+void
+sig_wait_end(const sigset_t *run, bool interrupted)
+{
+	if (interrupted)
 		fresh = 0;	/* reported now */
-	(void)sigprocmask(SIG_SETMASK, &run, NULL);
-	errno = e;
-	return n;
-}
-
-int
-sig_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
-{
-	return wait_events(fds, nfds, timeout_ms, false);
-}
-
-int
-sig_poll_child(struct pollfd *fds, nfds_t nfds, int timeout_ms)
-{
-	return wait_events(fds, nfds, timeout_ms, true);
+	(void)sigprocmask(SIG_SETMASK, run, NULL);
 }
 
 pid_t

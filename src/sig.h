@@ -4,7 +4,7 @@
 
 #include <sys/types.h>
 
-#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 
 /*
@@ -17,20 +17,22 @@
 int	sig_install(void);
 
 /*
- * poll(2) that a terminating signal always ends: -1 with EINTR when one
- * arrives during the wait, or arrived since a wait last reported one (so
- * a signal between a loop's sig_pending() check and this call is not
- * slept through).  A signal that comes while poll reports ready
- * descriptors is handled as soon as sig_poll returns.
+ * The two halves of loop.c's signal-safe wait, the one poll(2) in sockcat
+ * (see loop.h); the flags stay here, with the handlers.
+ *
+ * sig_wait_begin() blocks the four signals, so none comes between the
+ * check of the flags and the wait, and fills run with the mask to restore
+ * and open with the mask to wait under (run, with the four let in).  It
+ * returns 1 if the wait must not start: a terminating signal came that no
+ * wait has reported yet, or, with child, a child ended that
+ * sig_child_exited() has not reported; 0 to wait; -1 with errno.
+ *
+ * sig_wait_end(), after the wait: interrupted (it ended with EINTR) marks
+ * the signal reported, and the mask goes back to run, which delivers one
+ * that came while poll found ready descriptors.
  */
-int	sig_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
-
-/*
- * sig_poll(), which also returns -1 with EINTR when a child ended and
- * sig_child_exited() has not yet been asked: for callers that check
- * sig_child_exited() and then wait.
- */
-int	sig_poll_child(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+int	sig_wait_begin(sigset_t *run, sigset_t *open, bool child);
+void	sig_wait_end(const sigset_t *run, bool interrupted);
 
 /*
  * waitpid(pid, status, 0), except that it returns -1 with EINTR when a

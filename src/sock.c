@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "fdflags.h"
+#include "loop.h"
 #include "sig.h"
 #include "sock.h"
 
@@ -176,11 +177,8 @@ wait_fd(int fd, short events, long timeout_ms, bool wake_on_child)
 {
 	long long deadline = timeout_ms == NO_LIMIT ? -1 :
 	    clock_ms() + timeout_ms;
-	struct pollfd pfd;
 	int n;
 
-	pfd.fd = fd;
-	pfd.events = events;
 	for (;;) {
 		if (sig_pending() != 0 ||
 		    (wake_on_child && sig_child_exited())) {
@@ -189,9 +187,10 @@ wait_fd(int fd, short events, long timeout_ms, bool wake_on_child)
 		}
 		/* A child that ends after the check above still wakes us. */
 		if (wake_on_child)
-			n = sig_poll_child(&pfd, 1, clock_until(deadline));
+			n = loop_wait_fd_child(fd, events,
+			    clock_until(deadline));
 		else
-			n = sig_poll(&pfd, 1, clock_until(deadline));
+			n = loop_wait_fd(fd, events, clock_until(deadline));
 		if (n > 0)
 			return 1;
 		if (n == 0) {
@@ -570,7 +569,6 @@ discard_input(int fd)
 void
 sock_close_after_send(int fd, long grace_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	long long deadline = clock_ms() + grace_ms;
 	long left, last = -1;
 	struct sockaddr_storage self;
@@ -603,7 +601,7 @@ sock_close_after_send(int fd, long grace_ms)
 		if (clock_until(deadline) == 0)
 			break;
 		/* Wake for input, or every 50 ms to see the queue shrink. */
-		if (sig_poll(&pfd, 1, 50) == -1 && errno != EINTR)
+		if (loop_wait_fd(fd, POLLIN, 50) == -1 && errno != EINTR)
 			break;
 	}
 	close(fd);
