@@ -834,52 +834,33 @@ check_wait_args(struct config *cfg, char *err, size_t errlen)
 		if (parse_target_add(&cfg->targets, cfg->args[0],
 		    cfg->ports.ports[j], NULL, err, errlen) == -1)
 			return -1;
-	if (cfg->source_port_arg != NULL &&
-	    parse_port(cfg->source_port_arg, proto, false, &cfg->source_port,
-	    err, errlen) == -1)
-		return -1;
 	return 0;
 }
 
 /*
- * One argument that reads as HOST:PORT or [HOST]:PORT: *host (hostlen
- * bytes) and *port, for a hint.  A single colon or brackets only, so a
- * bare IPv6 address is none.  Never a syntax that connects.
+ * One argument that reads as HOST:PORT or [HOST]:PORT (parse.c's reading,
+ * so a bare IPv6 address is none) with a single valid port: *host
+ * (hostlen bytes) and *port, for a hint.  Never a syntax that connects.
  */
 static bool
 joined_host_port(const char *arg, const char *proto, const char **host,
-    int *hostlen, const char **port)
+    size_t *hostlen, const char **port)
 {
-	const char *colon;
 	char scratch[128];
 	int n;
 
-	if (arg[0] == '[') {
-		if ((colon = strchr(arg, ']')) == NULL || colon[1] != ':')
-			return false;
-		*host = arg + 1;
-		colon++;
-	} else {
-		if ((colon = strchr(arg, ':')) == NULL ||
-		    strchr(colon + 1, ':') != NULL)
-			return false;
-		*host = arg;
-	}
-	*hostlen = (int)(colon - *host) - (arg[0] == '[');
-	*port = colon + 1;
-	return *hostlen > 0 && parse_port(*port, proto, false, &n, scratch,
-	    sizeof(scratch)) == 0;
+	return parse_split_target(arg, host, hostlen, port) && *hostlen > 0 &&
+	    parse_port(*port, proto, false, &n, scratch, sizeof(scratch)) == 0;
 }
 
-/* Connect mode: host port, and -p as the source port. */
+/* Connect mode (and -z's classic form): a host and its ports. */
 static int
-check_connect_args(struct config *cfg, char *err, size_t errlen)
+check_host_port_args(struct config *cfg, char *err, size_t errlen)
 {
 	const char *proto = cfg->udp ? "udp" : "tcp", *host, *port;
-	int i, hostlen;
+	size_t hostlen;
+	int i;
 
-	if (cfg->scan && wait_form(cfg))
-		return check_wait_args(cfg, err, errlen);
 	if (cfg->nargs == 0) {
 		snprintf(err, errlen, "missing host and port to connect to "
 		    "(see sockcat -h)");
@@ -889,7 +870,7 @@ check_connect_args(struct config *cfg, char *err, size_t errlen)
 	    joined_host_port(cfg->args[0], proto, &host, &hostlen, &port)) {
 		snprintf(err, errlen, "missing port to connect to on \"%s\" "
 		    "(host and port are two arguments: sockcat %.*s %s)",
-		    cfg->args[0], hostlen, host, port);
+		    cfg->args[0], (int)hostlen, host, port);
 		return -1;
 	}
 	if (cfg->nargs == 1) {
@@ -917,6 +898,18 @@ check_connect_args(struct config *cfg, char *err, size_t errlen)
 		    errlen) == -1)
 			return -1;
 	}
+	return 0;
+}
+
+/* Connect mode and -z: the arguments, then -p as the source port. */
+static int
+check_connect_args(struct config *cfg, char *err, size_t errlen)
+{
+	const char *proto = cfg->udp ? "udp" : "tcp";
+
+	if ((cfg->scan && wait_form(cfg) ? check_wait_args(cfg, err, errlen) :
+	    check_host_port_args(cfg, err, errlen)) == -1)
+		return -1;
 	if (cfg->source_port_arg != NULL &&
 	    parse_port(cfg->source_port_arg, proto, false, &cfg->source_port,
 	    err, errlen) == -1)

@@ -350,29 +350,43 @@ nomem:
 	return -1;
 }
 
+bool
+parse_split_target(const char *s, const char **host, size_t *hostlen,
+    const char **port)
+{
+	const char *colon;
+
+	if (!parse_is_target(s))
+		return false;
+	if (s[0] == '[') {
+		if ((colon = strchr(s, ']')) == NULL || colon[1] != ':')
+			return false;
+		*host = s + 1;
+		*hostlen = (size_t)(colon - *host);
+		*port = colon + 2;
+	} else {
+		colon = strchr(s, ':');
+		*host = s;
+		*hostlen = (size_t)(colon - s);
+		*port = colon + 1;
+	}
+	return true;
+}
+
 int
 parse_target(const char *s, const char *proto, struct target_list *list,
     char *err, size_t errlen)
 {
 	struct port_list ports = { NULL, 0, 0 };
-	const char *host = s, *port, *close;
+	const char *host, *port;
 	char hostbuf[PARSE_ERRLEN];
 	size_t hostlen, i;
 	int rc = -1;
 
-	if (s[0] == '[') {
-		close = strchr(s, ']');
-		if (close == NULL || close[1] != ':') {
-			snprintf(err, errlen, "invalid target \"%s\": "
-			    "expected [ADDRESS]:PORT", s);
-			return -1;
-		}
-		host = s + 1;
-		hostlen = (size_t)(close - host);
-		port = close + 2;
-	} else {
-		port = strchr(s, ':') + 1;
-		hostlen = (size_t)(port - 1 - s);
+	if (!parse_split_target(s, &host, &hostlen, &port)) {
+		snprintf(err, errlen, "invalid target \"%s\": "
+		    "expected [ADDRESS]:PORT", s);
+		return -1;
 	}
 	if (hostlen == 4 && strncmp(s, "unix", 4) == 0 && port[0] == '/') {
 		snprintf(err, errlen, "invalid target \"%s\": Unix socket "

@@ -84,6 +84,15 @@ struct target_list {
 bool	parse_is_target(const char *s);
 
 /*
+ * s, which has a target's form, split: *host (*hostlen bytes, without
+ * brackets) and *port, all after the ':'.  False if s is not a target
+ * (parse_is_target()) or a '[' has no "]:".  The one reader of the form:
+ * parse_target() and the connect-mode hint in cli.c both use it.
+ */
+bool	parse_split_target(const char *s, const char **host,
+	    size_t *hostlen, const char **port);
+
+/*
  * Appends the targets of s, HOST:PORT or [ADDRESS]:PORT, where PORT is
  * what parse_port_list() takes: each port of a range or list is a target
  * of its own.  Returns 0, or -1 with a reason naming s in err.

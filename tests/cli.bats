@@ -119,6 +119,16 @@ accept_timeout_ok() {
 @test "a bad source port is a usage error when connecting" {
 	usage_error 'invalid port "0": must be 1-65535' -p 0 127.0.0.1 9
 	usage_error 'invalid port "70000": must be 1-65535' -p 70000 127.0.0.1 9
+	# -z reads -p the same way, in its classic and its HOST:PORT form,
+	# after the arguments (a bad argument is named first).
+	usage_error 'invalid port "70000": must be 1-65535' -z -p 70000 \
+	    127.0.0.1 9
+	usage_error 'invalid port "70000": must be 1-65535' -z -p 70000 \
+	    127.0.0.1:9
+	usage_error 'invalid port "nosuchsvc": not a number or a known udp service' \
+	    -u -z -p nosuchsvc 127.0.0.1:9
+	usage_error 'invalid target "[::1": expected [ADDRESS]:PORT' \
+	    -z -p 70000 '[::1'
 }
 
 @test "a service name is accepted as a port: -p http binds source port 80" {
