@@ -1,5 +1,6 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers/answer
 setup() { common_setup; }
 teardown() { common_teardown; }
 
@@ -10,115 +11,7 @@ teardown() { common_teardown; }
 # found; --retry tries again after an unmatched attempt, sending stdin again.
 # Peers: python3's http.server, scripted python servers, redis-server.
 
-# A scripted server: python3 -c "$SERVE_PY" PORTFILE [options] PART...
-#   --unix PATH   listen on a Unix socket (PORTFILE then just says 0)
-#   --udp         answer each datagram with the parts, one datagram each
-#   --need TEXT   read until TEXT has come before answering
-#   --late FILE   bind at once, but listen only once FILE exists (connects
-#                 until then are refused)
-#   --close       close after answering (default: wait for the client's EOF)
-#   PART          bytes to send (Python escapes); "@SECS" pauses; "--next"
-#                 starts the answer for the next connection (the last answer
-#                 serves every later one)
-# Each connection served is counted in PORTFILE.n.
-SERVE_PY='
-import codecs, os, socket, sys, time
-args = sys.argv[1:]
-portfile = args.pop(0)
-unix = udp = need = late = None
-close = False
-answers = [[]]
-while args:
-    a = args.pop(0)
-    if a == "--unix": unix = args.pop(0)
-    elif a == "--udp": udp = True
-    elif a == "--need": need = codecs.decode(args.pop(0), "unicode_escape").encode("latin-1")
-    elif a == "--late": late = args.pop(0)
-    elif a == "--close": close = True
-    elif a == "--next": answers.append([])
-    else: answers[-1].append(a)
-def parts(i):
-    for p in answers[min(i, len(answers) - 1)]:
-        if p.startswith("@"):
-            time.sleep(float(p[1:]))
-        else:
-            yield codecs.decode(p, "unicode_escape").encode("latin-1")
-def ready(text):
-    with open(portfile + ".tmp", "w") as f:
-        f.write(text + "\n")
-    os.replace(portfile + ".tmp", portfile)
-def served(n):
-    with open(portfile + ".n.tmp", "w") as f:
-        f.write("%d\n" % n)
-    os.replace(portfile + ".n.tmp", portfile + ".n")
-if udp:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    ready(str(s.getsockname()[1]))
-    n = 0
-    while True:
-        data, peer = s.recvfrom(65536)
-        for p in parts(n):
-            s.sendto(p, peer)
-        n += 1
-        served(n)
-if unix:
-    s = socket.socket(socket.AF_UNIX)
-    s.bind(unix)
-else:
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
-if late:
-    ready(str(s.getsockname()[1]))
-    while not os.path.exists(late):
-        time.sleep(0.02)
-s.listen(8)
-if not late:
-    ready("0" if unix else str(s.getsockname()[1]))
-n = 0
-while True:
-    c, _ = s.accept()
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\0" * 8)
-    if not unix:
-        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    got = b""
-    while need and need not in got:
-        d = c.recv(65536)
-        if not d:
-            break
-        got += d
-    try:
-        for p in parts(n):
-            c.sendall(p)
-        if not close:
-            while c.recv(65536):
-                pass
-    except OSError:
-        pass
-    c.close()
-    n += 1
-    served(n)
-'
-
-# server NAME ARGS...: start the scripted server as job NAME; PORT is its
-# port (0 with --unix).
-server() {
-	local name=$1
-	shift
-	bg "$name" python3 -c "$SERVE_PY" "$T/$name.port" "$@"
-	PORT=$(peer_port "$name")
-}
-
-# served NAME: how many connections NAME has served so far.
-served() {
-	cat "$T/$1.port.n" 2>/dev/null || echo 0
-}
-
-# at_least NAME N: NAME has served N connections or more.
-at_least() {
-	(($(served "$1") >= $2))
-}
+# The scripted servers: server NAME [options] PART... (helpers/answer.py).
 
 @test "a page from python's http.server matches its status line: exit 0, and the page still goes to stdout" {
 	mkdir "$T/www"

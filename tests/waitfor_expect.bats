@@ -1,5 +1,6 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers/answer
 setup() { common_setup; }
 teardown() { common_teardown; }
 
@@ -11,90 +12,15 @@ teardown() { common_teardown; }
 # packets, -w on the answer, nothing on stdout.  Peers: scripted python3
 # servers, redis-server.
 
-# answer NAME [options]: job NAME, a TCP server on 127.0.0.1 port 0 (PORT),
-# that for each client reads the request until its FIN (at most WAIT
-# seconds), records it, then answers and closes.
-#   --wait SECS      how long to wait for the FIN (default 2)
-#   --err N          answer "ERR\r\n" to the first N clients, then the answer
-#   --silent         never answer: hold each client until it leaves
-#   PART...          the answer, in parts sent apart (Python escapes, "@SECS"
-#                    pauses); default "+PONG\r\n"
-# Files: $T/NAME.port; $T/NAME.n, clients served (written before the
-# answer); $T/NAME.req, each request as Python repr() plus " fin" or
-# " nofin", one line per client.
-ANSWER_PY='
-import codecs, os, socket, sys, time
-path, args = sys.argv[1], sys.argv[2:]
-wait, err, silent, parts = 2.0, 0, False, []
-while args:
-    a = args.pop(0)
-    if a == "--wait": wait = float(args.pop(0))
-    elif a == "--err": err = int(args.pop(0))
-    elif a == "--silent": silent = True
-    else: parts.append(a)
-parts = parts or ["+PONG\\r\\n"]
-def put(name, text, mode="w"):
-    with open(path + name + ".tmp", "w") as f:
-        if mode == "a" and os.path.exists(path + name):
-            f.write(open(path + name).read())
-        f.write(text)
-    os.replace(path + name + ".tmp", path + name)
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-put(".port", "%d\n" % s.getsockname()[1])
-n = 0
-while True:
-    c, _ = s.accept()
-    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    n += 1
-    got, fin = b"", False
-    c.settimeout(wait)
-    try:
-        while True:
-            d = c.recv(65536)
-            if not d:
-                fin = True
-                break
-            got += d
-    except socket.timeout:
-        pass
-    except OSError:
-        pass
-    put(".req", "%r %s\n" % (got, "fin" if fin else "nofin"), "a")
-    put(".n", "%d\n" % n)
-    try:
-        if silent:
-            c.settimeout(None)
-            while c.recv(65536):
-                pass
-        elif n <= err:
-            c.sendall(b"ERR\r\n")
-        else:
-            for p in parts:
-                if p.startswith("@"):
-                    time.sleep(float(p[1:]))
-                else:
-                    c.sendall(codecs.decode(p, "unicode_escape").encode("latin-1"))
-    except OSError:
-        pass
-    c.close()
-'
+# answer NAME [options] PART...: job NAME, a TCP server on 127.0.0.1 port 0
+# (PORT) that for each client reads the request until its FIN (at most
+# --wait SECS, default 2), records it in $T/NAME.req, then answers and
+# closes (--hold: waits for the client to leave instead).  served and
+# at_least count its clients.  See helpers/answer.py.
 answer() {
 	local name=$1
 	shift
-	bg "$name" python3 -c "$ANSWER_PY" "$T/$name" "$@"
-	PORT=$(peer_port "$name")
-}
-
-# served NAME: clients NAME has taken so far.
-served() {
-	cat "$T/$1.n" 2>/dev/null || echo 0
-}
-
-at_least() {
-	(($(served "$1") >= $2))
+	server "$name" --wait 2 --close "$@"
 }
 
 # closed_port: a loopback port that refuses (bound, never listening), as
@@ -114,9 +40,10 @@ closed_port() {
 }
 
 @test "-z --expect waits for a service that answers ERR to its first 3 clients, then PONG, and runs the command" {
-	answer good
+	answer good '+PONG\r\n'
 	good=$PORT
-	answer late --err 3
+	answer late 'ERR\r\n' --next 'ERR\r\n' --next 'ERR\r\n' --next \
+	    '+PONG\r\n'
 	late=$PORT
 	printf 'PING\r\n' > "$T/req"
 	BG_STDIN=$T/req bg waiter "$SOCKCAT" -z -vv --retry 20s \
@@ -163,7 +90,7 @@ closed_port() {
 @test "a target that never matches: exit 3 at the deadline, the command does not run, stderr names it with 'no match'" {
 	answer bad --wait 1 'ERR\r\n'
 	bad=$PORT
-	answer good --wait 1
+	answer good --wait 1 '+PONG\r\n'
 	good=$PORT
 	run --separate-stderr sc -z --retry 500ms --retry-interval 100ms \
 	    --expect PONG "127.0.0.1:$good" "127.0.0.1:$bad" \
@@ -198,7 +125,7 @@ closed_port() {
 @test "--any --expect runs the command once one target matches, while the other answers ERR" {
 	answer bad --wait 1 'ERR\r\n'
 	bad=$PORT
-	answer good --wait 1
+	answer good --wait 1 '+PONG\r\n'
 	good=$PORT
 	run --separate-stderr sc -z --any --retry 10s --expect PONG \
 	    "127.0.0.1:$bad" "127.0.0.1:$good" -- sh -c 'echo ran' \
@@ -210,7 +137,7 @@ closed_port() {
 }
 
 @test "the classic -z HOST PORT with --expect: open on a match, exit 3 and a -v line without, nothing on stdout" {
-	answer srv --wait 1
+	answer srv --wait 1 '+PONG\r\n'
 	run --separate-stderr sc -z -v --expect PONG 127.0.0.1 "$PORT" \
 	    < <(printf 'PING\r\n')
 	[ "$status" -eq 0 ]
@@ -227,7 +154,7 @@ closed_port() {
 @test "the classic form with several ports: exit 0 when one of them matches" {
 	answer bad --wait 0.2 'ERR\r\n'
 	bad=$PORT
-	answer good --wait 0.2
+	answer good --wait 0.2 '+PONG\r\n'
 	good=$PORT
 	run --separate-stderr sc -z -d --expect PONG 127.0.0.1 "$bad" "$good"
 	[ "$status" -eq 0 ]
@@ -254,7 +181,7 @@ closed_port() {
 }
 
 @test "-w bounds the wait for the answer: a service that never answers is no match" {
-	answer srv --silent --wait 0.1
+	answer srv --hold --wait 0.1
 	run --separate-stderr sc -z -d -w 500ms --expect PONG "127.0.0.1:$PORT"
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "sockcat: 127.0.0.1:$PORT: no match for --expect" ]
