@@ -99,7 +99,8 @@ fdpass_send(int out, int fd, char *err, size_t errlen)
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			/* stdout is shared and may be non-blocking: wait. */
-			if (loop_wait_fd(out, POLLOUT, -1) == -1 && errno != EINTR)
+			if (loop_wait_fd(out, POLLOUT, -1) == -1 &&
+			    errno != EINTR)
 				goto fail;
 		} else if (errno != EINTR)
 			goto fail;
