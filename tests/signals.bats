@@ -6,7 +6,8 @@ teardown() { common_teardown; }
 # signals.bats -- SIGINT, SIGTERM and SIGHUP end sockcat within moments and
 # it dies by that signal (status 128+N), whatever it is doing: moving a flood
 # of data, blocked writing to a terminal, stopped as a job, waiting for a
-# DNS server that never answers, or serving a -c program (which ends too).
+# DNS server that never answers, serving a -c program (which ends too), or
+# pausing between --retry attempts.
 
 TTYJOB=$_helpers_dir/ttyjob.py
 
@@ -237,4 +238,15 @@ EOF
 	bg_wait lst 2
 	[ "$BG_STATUS" -eq 130 ]
 	wait_for 1 gone "$ppid"
+}
+
+# --- a pause ------------------------------------------------------------------
+
+@test "SIGTERM during a --retry pause ends sockcat within 2 s by SIGTERM (143), not at the end of the pause" {
+	bg cli "$SOCKCAT" -vv --retry 60s --retry-interval 30s -U "$T/none"
+	# -vv reports each failed attempt; the 30 s pause follows the first.
+	wait_for 5 file_has "$T/cli.err" 'No such file or directory'
+	kill -TERM "$(bg_cmd_pid cli)"
+	bg_wait cli 2
+	[ "$BG_STATUS" -eq 143 ]
 }
