@@ -36,6 +36,9 @@ HDRS = src/cli.h src/parse.h src/addr.h src/sock.h src/pump.h src/telnet.h \
 	src/fdflags.h src/unixsock.h src/exec.h src/broker.h src/scan.h src/zerocopy.h src/text.h src/tty.h src/progress.h \
 	src/udppeers.h src/lowat.h src/admit.h src/expect.h src/activation.h src/fdpass.h src/replay.h \
 	src/loop.h src/buf.h
+# The UDP relay (-u --to), kept apart from the lists above for merging.
+OBJS += src/udprelay.o
+HDRS += src/udprelay.h
 
 # libFuzzer harnesses, tests/fuzz/NAME.c, each linked with every module
 # but main.c; binaries and scratch corpora go in build-fuzz/.

@@ -403,6 +403,70 @@ log_peer_close(const struct config *cfg, const struct sockaddr *peer,
 	    end->sent, end->rcvd, dropped);
 }
 
+void
+log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const struct sockaddr *target, socklen_t targetlen,
+    int lport)
+{
+	char ptext[ADDR_TEXTLEN], ttext[ADDR_TEXTLEN];
+	struct jline j;
+	int pport, tport;
+
+	if (!wanted(cfg, 1))
+		return;
+	addr_numeric(peer, peerlen, ptext, &pport);
+	addr_numeric(target, targetlen, ttext, &tport);
+	if (json(cfg)) {
+		jbegin(&j, "upstream");
+		jkey_str(&j, "proto", "udp");
+		jkey_str(&j, "remote_address", ptext);
+		jkey_num(&j, "remote_port", (unsigned long long)pport);
+		jkey_str(&j, "upstream_address", ttext);
+		jkey_num(&j, "upstream_port", (unsigned long long)tport);
+		jkey_num(&j, "local_port", (unsigned long long)lport);
+		jend(&j);
+		return;
+	}
+	fprintf(stderr, "sockcat: relaying %s port %d to %s port %d from port "
+	    "%d\n", ptext, pport, ttext, tport, lport);
+}
+
+void
+log_udp_map_close(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const struct log_udp_map *m)
+{
+	char text[ADDR_TEXTLEN], dropped[64];
+	struct jline j;
+	int port;
+
+	if (!wanted(cfg, 1))
+		return;
+	addr_numeric(peer, peerlen, text, &port);
+	if (json(cfg)) {
+		jbegin(&j, "close");
+		jkey_num(&j, "sent", m->sent);
+		jkey_num(&j, "received", m->rcvd);
+		jkey_num(&j, "duration_ms", m->ms < 0 ? 0 :
+		    (unsigned long long)m->ms);
+		jkey_str(&j, "end", m->how);
+		jkey_num(&j, "datagrams_sent", m->dgrams_sent);
+		jkey_num(&j, "datagrams_received", m->dgrams_rcvd);
+		jkey_str(&j, "remote_address", text);
+		jkey_num(&j, "remote_port", (unsigned long long)port);
+		jkey_num(&j, "dropped", m->dropped);
+		jend(&j);
+		return;
+	}
+	dropped[0] = '\0';
+	if (m->dropped > 0)
+		snprintf(dropped, sizeof(dropped), ", %llu datagram%s dropped",
+		    m->dropped, m->dropped == 1 ? "" : "s");
+	fprintf(stderr, "sockcat: closed %s port %d (%s): sent %llu datagram%s "
+	    "(%llu bytes), rcvd %llu datagram%s (%llu bytes)%s\n", text, port,
+	    m->how, m->dgrams_sent, m->dgrams_sent == 1 ? "" : "s", m->sent,
+	    m->dgrams_rcvd, m->dgrams_rcvd == 1 ? "" : "s", m->rcvd, dropped);
+}
+
 /* A message event or line: "sockcat: MESSAGE". */
 static void
 message(const struct config *cfg, const char *event, const char *fmt,

@@ -33,6 +33,7 @@
 #include "sock.h"
 #include "tlog.h"
 #include "udppeers.h"
+#include "udprelay.h"
 #include "unixsock.h"
 
 #define ERRLEN		512
@@ -889,6 +890,8 @@ run_listen(const struct config *cfg)
 	}
 	if (cfg->broker)
 		l.status = broker_run(cfg, l.lfd, &l.log);
+	else if (cfg->udp && cfg->relay.kind == RELAY_UDP)
+		l.status = udprelay_run(cfg, l.lfd, l.port, &l.log);
 	else if (cfg->udp && cfg->keep_open && has_exec(cfg))
 		l.status = udppeers_run(cfg, l.lfd, l.port, &l.log);
 	else if (cfg->udp && cfg->keep_open)
