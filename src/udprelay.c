@@ -74,6 +74,8 @@ struct relay {
 	long			 idle_ms;	/* NO_LIMIT: none */
 	struct sockaddr_storage	 target;
 	socklen_t		 targetlen;
+	struct sockaddr_storage	 source;	/* -s: the upstreams' */
+	socklen_t		 sourcelen;	/* 0: no -s */
 	struct mapping		**table;
 	size_t			 nbuckets;	/* a power of two */
 	size_t			 nmaps;
@@ -406,7 +408,10 @@ map_open(struct relay *r, const struct sockaddr_storage *ss)
 	m->addrlen = len;
 	m->fd = sock_prepare(cfg, r->target.ss_family, SOCK_DGRAM, err,
 	    sizeof(err));
-	if (m->fd == -1 || connect(m->fd, (struct sockaddr *)&r->target,
+	/* With --to, -s names the upstreams' source, not ours. */
+	if (m->fd == -1 || (r->sourcelen > 0 && bind(m->fd,
+	    (struct sockaddr *)&r->source, r->sourcelen) == -1) ||
+	    connect(m->fd, (struct sockaddr *)&r->target,
 	    r->targetlen) == -1) {
 		if (m->fd == -1 && err[0] != '\0')
 			log_error(cfg, "relay %s: %s", name, err);
@@ -617,6 +622,16 @@ resolve_target(struct relay *r, int *status)
 	memcpy(&r->target, ai->ai_addr, ai->ai_addrlen);
 	r->targetlen = ai->ai_addrlen;
 	freeaddrinfo(res);
+	if (cfg->source != NULL) {
+		if (addr_resolve(cfg, cfg->source, 0, r->target.ss_family,
+		    true, &res, err, sizeof(err), status) == -1) {
+			log_error(cfg, "-s %s: %s", cfg->source, err);
+			return -1;
+		}
+		memcpy(&r->source, res->ai_addr, res->ai_addrlen);
+		r->sourcelen = res->ai_addrlen;
+		freeaddrinfo(res);
+	}
 	addr_numeric((struct sockaddr *)&r->target, r->targetlen, text, &port);
 	log_note(cfg, 1, "relaying datagrams to %s port %d", text, port);
 	return 0;
