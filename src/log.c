@@ -408,7 +408,7 @@ log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
     socklen_t peerlen, const struct sockaddr *target, socklen_t targetlen,
     int lport)
 {
-	char ptext[ADDR_TEXTLEN], ttext[ADDR_TEXTLEN];
+	char ptext[ADDR_TEXTLEN], ttext[ADDR_TEXTLEN], up[ADDR_TEXTLEN + 16];
 	struct jline j;
 	int pport, tport;
 
@@ -416,19 +416,18 @@ log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
 		return;
 	addr_numeric(peer, peerlen, ptext, &pport);
 	addr_numeric(target, targetlen, ttext, &tport);
+	snprintf(up, sizeof(up), "%s port %d", ttext, tport);
 	if (json(cfg)) {
 		jbegin(&j, "upstream");
-		jkey_str(&j, "proto", "udp");
 		jkey_str(&j, "remote_address", ptext);
 		jkey_num(&j, "remote_port", (unsigned long long)pport);
-		jkey_str(&j, "upstream_address", ttext);
-		jkey_num(&j, "upstream_port", (unsigned long long)tport);
+		jkey_str(&j, "upstream", up);
 		jkey_num(&j, "local_port", (unsigned long long)lport);
 		jend(&j);
 		return;
 	}
-	fprintf(stderr, "sockcat: relaying %s port %d to %s port %d from port "
-	    "%d\n", ptext, pport, ttext, tport, lport);
+	fprintf(stderr, "sockcat: relaying %s port %d to %s from port %d\n",
+	    ptext, pport, up, lport);
 }
 
 void
@@ -444,15 +443,15 @@ log_udp_map_close(const struct config *cfg, const struct sockaddr *peer,
 	addr_numeric(peer, peerlen, text, &port);
 	if (json(cfg)) {
 		jbegin(&j, "close");
-		jkey_num(&j, "sent", m->sent);
-		jkey_num(&j, "received", m->rcvd);
+		jkey_str(&j, "remote_address", text);
+		jkey_num(&j, "remote_port", (unsigned long long)port);
+		jkey_num(&j, "to_upstream", m->to_upstream);
+		jkey_num(&j, "to_client", m->to_client);
 		jkey_num(&j, "duration_ms", m->ms < 0 ? 0 :
 		    (unsigned long long)m->ms);
 		jkey_str(&j, "end", m->how);
-		jkey_num(&j, "datagrams_sent", m->dgrams_sent);
-		jkey_num(&j, "datagrams_received", m->dgrams_rcvd);
-		jkey_str(&j, "remote_address", text);
-		jkey_num(&j, "remote_port", (unsigned long long)port);
+		jkey_num(&j, "datagrams_to_upstream", m->dgrams_up);
+		jkey_num(&j, "datagrams_to_client", m->dgrams_down);
 		jkey_num(&j, "dropped", m->dropped);
 		jend(&j);
 		return;
@@ -461,10 +460,11 @@ log_udp_map_close(const struct config *cfg, const struct sockaddr *peer,
 	if (m->dropped > 0)
 		snprintf(dropped, sizeof(dropped), ", %llu datagram%s dropped",
 		    m->dropped, m->dropped == 1 ? "" : "s");
-	fprintf(stderr, "sockcat: closed %s port %d (%s): sent %llu datagram%s "
-	    "(%llu bytes), rcvd %llu datagram%s (%llu bytes)%s\n", text, port,
-	    m->how, m->dgrams_sent, m->dgrams_sent == 1 ? "" : "s", m->sent,
-	    m->dgrams_rcvd, m->dgrams_rcvd == 1 ? "" : "s", m->rcvd, dropped);
+	fprintf(stderr, "sockcat: closed %s port %d (%s): to upstream %llu "
+	    "(%llu datagram%s), to client %llu (%llu datagram%s)%s\n", text,
+	    port, m->how, m->to_upstream, m->dgrams_up, m->dgrams_up == 1 ?
+	    "" : "s", m->to_client, m->dgrams_down, m->dgrams_down == 1 ? "" :
+	    "s", dropped);
 }
 
 /* A message event or line: "sockcat: MESSAGE". */

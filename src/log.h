@@ -89,19 +89,18 @@ void	log_peer_close(const struct config *cfg, const struct sockaddr *peer,
 
 /* What one client of the UDP relay (-u --to) had, for log_udp_map_close(). */
 struct log_udp_map {
-	unsigned long long	 sent, dgrams_sent;	/* to the client */
-	unsigned long long	 rcvd, dgrams_rcvd;	/* from it */
+	unsigned long long	 to_upstream, dgrams_up;	/* bytes, datagrams */
+	unsigned long long	 to_client, dgrams_down;
 	unsigned long long	 dropped;	/* datagrams not passed on */
 	long long		 ms;		/* how long it was mapped */
 	const char		*how;		/* "idle", "refused", ... */
 };
 
 /*
- * A new client of the UDP relay, with its upstream socket (local port
- * lport) connected to target: with -v "sockcat: relaying ADDR port N to
- * TADDR port M from port P"; with --json an "upstream" event with
- * remote_address, remote_port, upstream_address, upstream_port and
- * local_port.
+ * A new client of the UDP relay, its upstream socket (local port lport)
+ * connected to target: with -v "sockcat: relaying ADDR port N to TADDR
+ * port M from port P"; with --json an "upstream" event with
+ * remote_address, remote_port, upstream ("TADDR port M") and local_port.
  */
 void	log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
 	    socklen_t peerlen, const struct sockaddr *target,
@@ -109,10 +108,11 @@ void	log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
 
 /*
  * The end of a client's mapping in the UDP relay: with -v "sockcat:
- * closed ADDR port N (HOW): sent D datagrams (B bytes), rcvd D datagrams
- * (B bytes)" (and ", D datagrams dropped" when D > 0); with --json a
- * "close" event with log_close()'s fields, datagrams_sent,
- * datagrams_received, remote_address, remote_port and dropped.
+ * closed ADDR port N (HOW): to upstream B (D datagrams), to client B (D
+ * datagrams)" (and ", D datagrams dropped" when D > 0); with --json a
+ * "close" event with remote_address, remote_port, to_upstream,
+ * to_client, duration_ms, end, datagrams_to_upstream,
+ * datagrams_to_client and dropped.
  */
 void	log_udp_map_close(const struct config *cfg,
 	    const struct sockaddr *peer, socklen_t peerlen,

@@ -281,8 +281,8 @@ send_down(struct relay *r, struct mapping *m, const unsigned char *d,
 		    m->addrlen);
 	while (s == -1 && errno == EINTR);
 	if (s >= 0) {
-		m->stats.sent += n;
-		m->stats.dgrams_sent++;
+		m->stats.to_client += n;
+		m->stats.dgrams_down++;
 		m->last = clock_ms();
 		tlog_data(r->log, '>', d, n);
 		return 0;
@@ -466,8 +466,8 @@ send_up(struct relay *r, struct mapping *m, const unsigned char *d,
 {
 	ssize_t s;
 
-	m->stats.rcvd += n;
-	m->stats.dgrams_rcvd++;
+	m->stats.to_upstream += n;
+	m->stats.dgrams_up++;
 	m->last = clock_ms();
 	tlog_data(r->log, '<', d, n);
 	do
