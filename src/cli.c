@@ -1155,9 +1155,6 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    "--no-shutdown, --tty and --progress act on stdin and "
 		    "stdout: a relay (--to) passes bytes and ends of stream "
 		    "as they come" },
-		{ relay && cfg->udp && !cfg->listen,
-		    "option --to with -u needs -l: a UDP relay listens for "
-		    "datagrams" },
 		{ relay && cfg->udp && cfg->unix_socket,
 		    "options --to and -U -u conflict: a Unix datagram "
 		    "listener cannot be relayed" },

@@ -545,6 +545,11 @@ run_connect(const struct config *cfg)
 			status = pass_connection(cfg, fd, peer);
 			break;
 		}
+		if (cfg->relay.kind == RELAY_UDP) {
+			status = udprelay_run(cfg, fd, -1, &log);
+			close(fd);
+			break;
+		}
 		/* stdout stays open for the output of the next attempts. */
 		status = serve(cfg, fd, peer, !again, &log);
 		sock_close_after_send(fd, CLOSE_GRACE_MS);

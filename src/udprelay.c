@@ -267,7 +267,8 @@ upstream_error(struct mapping *m, int errnum)
 
 /*
  * Sends n bytes to m's client as one datagram, from fd.  Returns 0 when
- * it went or was dropped (counted), -1 when fd has no room for now.
+ * it went or was dropped (counted), -1 when fd has no room for now, 1
+ * when m has ended (connecting: the peer refused) and is freed.
  */
 static int
 send_down(struct relay *r, struct mapping *m, const unsigned char *d,
@@ -289,6 +290,15 @@ send_down(struct relay *r, struct mapping *m, const unsigned char *d,
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return -1;
+	/* Connecting, the peer's ICMP error ends it, as in -u host port. */
+	if (r->connected && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+	    errno == ENETUNREACH)) {
+		log_error(r->cfg, "send to %s port %s: %s", r->cfg->host,
+		    r->cfg->port_arg, strerror(errno));
+		map_close(m, errno == ECONNREFUSED ? END_REFUSED :
+		    END_UNREACHABLE);
+		return 1;
+	}
 	/* A client gone, or a reply too large for its family: one lost. */
 	drop(m, "from the target to", errno);
 	return 0;
@@ -303,7 +313,7 @@ on_upstream(struct loop *l, struct loop_io *w, short revents)
 {
 	struct mapping *m = w->arg;
 	struct relay *r = m->r;
-	int i, n;
+	int i, n, rc;
 
 	(void)revents;
 	if ((n = recv_some(r, m->fd, false)) == -1) {
@@ -312,8 +322,11 @@ on_upstream(struct loop *l, struct loop_io *w, short revents)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (send_down(r, m, r->slots + (size_t)i * DGRAM_SLOT,
-		    r->lens[i]) == 0)
+		rc = send_down(r, m, r->slots + (size_t)i * DGRAM_SLOT,
+		    r->lens[i]);
+		if (rc == 1)
+			return;
+		if (rc == 0)
 			continue;
 		if ((m->held = malloc(r->lens[i] > 0 ? r->lens[i] : 1)) ==
 		    NULL) {
@@ -342,7 +355,8 @@ flush_held(struct relay *r)
 		for (m = r->table[b]; m != NULL; m = m->next) {
 			if (m->held == NULL)
 				continue;
-			if (send_down(r, m, m->held, m->heldlen) == -1)
+			/* -1: no room yet; 1: m is gone, the relay ends. */
+			if (send_down(r, m, m->held, m->heldlen) != 0)
 				return;
 			free(m->held);
 			m->held = NULL;
@@ -497,7 +511,7 @@ on_socket(struct loop *l, struct loop_io *w, short revents)
 {
 	struct relay *r = w->arg;
 	struct mapping *m;
-	int i, n, round;
+	int i, n, round, err;
 
 	(void)l;
 	if (revents & POLLOUT)
@@ -506,24 +520,28 @@ on_socket(struct loop *l, struct loop_io *w, short revents)
 		return;
 	for (round = 0; round < LISTEN_ROUNDS && !r->stopping; round++) {
 		if ((n = recv_some(r, r->fd, !r->connected)) == -1) {
+			err = errno;
+			/* Nothing more, or the kernel short for a moment. */
+			if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR ||
+			    err == ENOMEM || err == ENOBUFS)
+				return;
 			/*
-			 * Nothing more; or an ICMP error about an earlier
-			 * reply, or the kernel short of memory for a moment:
-			 * none of them ends the relay.
+			 * An ICMP error about an earlier reply to one client
+			 * does not end the relay; from the one peer we
+			 * connected to, it does, as in -u host port.
 			 */
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR || errno == ECONNREFUSED ||
-			    errno == EHOSTUNREACH || errno == ENETUNREACH ||
-			    errno == ENOMEM || errno == ENOBUFS)
+			if (!r->connected && (err == ECONNREFUSED ||
+			    err == EHOSTUNREACH || err == ENETUNREACH))
 				return;
 			if (r->connected)
 				log_error(r->cfg, "read from %s port %s: %s",
 				    r->cfg->host, r->cfg->port_arg,
-				    strerror(errno));
+				    strerror(err));
 			else
 				log_error(r->cfg, "read from UDP port %d: %s",
-				    r->port, strerror(errno));
-			stop_all(r, END_ERROR, EXIT_NET);
+				    r->port, strerror(err));
+			stop_all(r, err == ECONNREFUSED ? END_REFUSED :
+			    END_ERROR, EXIT_NET);
 			return;
 		}
 		r->quiet_since = clock_ms();
@@ -622,7 +640,8 @@ resolve_target(struct relay *r, int *status)
 	memcpy(&r->target, ai->ai_addr, ai->ai_addrlen);
 	r->targetlen = ai->ai_addrlen;
 	freeaddrinfo(res);
-	if (cfg->source != NULL) {
+	/* Connecting, sock_prepare() binds -s, -p and -r itself. */
+	if (cfg->source != NULL && cfg->listen) {
 		if (addr_resolve(cfg, cfg->source, 0, r->target.ss_family,
 		    true, &res, err, sizeof(err), status) == -1) {
 			log_error(cfg, "-s %s: %s", cfg->source, err);

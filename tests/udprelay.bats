@@ -294,3 +294,67 @@ print(got)
 	grep -q '^> .*RAB' "$T/dump"
 	grep -q '^< .*CD' "$T/dump"
 }
+
+# far_end NAME WORD...: as job NAME, a UDP socket on 127.0.0.1 (its port in
+# $T/NAME.port) that waits for the relay's "from port P" line in
+# $T/relay.err, then sends each WORD to P and prints the answer (or
+# "timeout" after 2 s).
+far_end() {
+	local name=$1
+	shift
+	bg "$name" python3 -c '
+import os, re, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(2)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+end = time.monotonic() + 10
+port = None
+while port is None:
+    if time.monotonic() > end:
+        sys.exit("no relay line")
+    try:
+        m = re.search(r"from port (\d+)$", open(sys.argv[2]).read(), re.M)
+        port = m and int(m.group(1))
+    except OSError:
+        pass
+    time.sleep(0.02)
+for word in sys.argv[3:]:
+    s.sendto(word.encode(), ("127.0.0.1", port))
+    try:
+        print(s.recv(100).decode(), flush=True)
+    except socket.timeout:
+        print("timeout", flush=True)
+' "$T/$name.port" "$T/relay.err" "$@"
+}
+
+@test "connect mode: -u host port --to ADDR relays datagrams between the two, and ends after --idle-timeout with status 0" {
+	echo_server echo --tag 'via {port}: '
+	far_end far one two
+	local far up
+	far=$(peer_port far)
+	bg relay "$SOCKCAT" -n -v -u --idle-timeout 1 127.0.0.1 "$EPORT" \
+	    --to "127.0.0.1:$far"
+	bg_wait far
+	[ "$BG_STATUS" -eq 0 ]
+	up=$(awk '{ print $2 }' "$T/echo.log" | sort -u)
+	[ "$(cat "$T/far.out")" = "via $up: one
+via $up: two" ]
+	bg_wait relay 5
+	[ "$BG_STATUS" -eq 0 ]
+	grep -qE "^sockcat: closed 127\.0\.0\.1 port $EPORT \(idle\): to upstream [0-9]+ \(2 datagrams\), to client 6 \(2 datagrams\)\$" "$T/relay.err"
+}
+
+@test "connect mode: a peer that answers with ICMP port unreachable ends the relay with status 1" {
+	local dead far
+	dead=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	far_end far x
+	far=$(peer_port far)
+	bg relay "$SOCKCAT" -n -v -u 127.0.0.1 "$dead" --to "127.0.0.1:$far"
+	bg_wait relay 5
+	[ "$BG_STATUS" -eq 1 ]
+	grep -qFx "sockcat: read from 127.0.0.1 port $dead: Connection refused" "$T/relay.err"
+	grep -qE "^sockcat: closed 127\.0\.0\.1 port $dead \(refused\): " "$T/relay.err"
+}
