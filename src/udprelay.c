@@ -33,7 +33,7 @@
 #define BUCKETS_MIN	64
 #define BUCKETS_MAX	65536
 #define NAMELEN		(ADDR_TEXTLEN + 16)
-#define ERRLEN		512
+#define ERRLEN		(ADDR_TEXTLEN + 512)
 
 /* Why a mapping ended, for its close line, by enum map_end. */
 enum map_end { END_IDLE, END_REFUSED, END_UNREACHABLE, END_ERROR,
@@ -111,6 +111,21 @@ peer_name(const struct sockaddr_storage *ss, char *out, size_t outlen)
 
 	addr_numeric((const struct sockaddr *)ss, ss_len(ss), text, &port);
 	snprintf(out, outlen, "%s port %d", text, port);
+}
+
+/* Has fd a local port already (sock_prepare() bound it)? */
+static bool
+is_bound(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int port = 0;
+	char text[ADDR_TEXTLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return false;
+	addr_numeric((struct sockaddr *)&ss, len, text, &port);
+	return port != 0;
 }
 
 /* FNV-1a over what addr_same() compares: the address and the port. */
@@ -392,6 +407,45 @@ on_timer(struct loop *l, struct loop_timer *t)
 }
 
 /*
+ * A new upstream socket, with cfg's options, bound to -s and connected
+ * to the target.  Returns it, or -1 with a reason in err.
+ */
+static int
+upstream_socket(struct relay *r, char *err, size_t errlen)
+{
+	char text[ADDR_TEXTLEN];
+	int fd, port;
+
+	if ((fd = sock_prepare(r->cfg, r->target.ss_family, SOCK_DGRAM, err,
+	    errlen)) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "make its upstream socket: %s",
+			    strerror(errno));
+		return -1;
+	}
+	/* With --to, -s names the upstreams' source, not ours. */
+	if (r->sourcelen > 0 && !is_bound(fd) && bind(fd,
+	    (struct sockaddr *)&r->source, r->sourcelen) == -1) {
+		addr_numeric((struct sockaddr *)&r->source, r->sourcelen, text,
+		    &port);
+		snprintf(err, errlen, "bind its upstream socket to source %s: "
+		    "%s", text, strerror(errno));
+		goto fail;
+	}
+	if (connect(fd, (struct sockaddr *)&r->target, r->targetlen) == -1) {
+		addr_numeric((struct sockaddr *)&r->target, r->targetlen, text,
+		    &port);
+		snprintf(err, errlen, "connect its upstream socket to %s port "
+		    "%d: %s", text, port, strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	sock_close_keep_errno(fd);
+	return -1;
+}
+
+/*
  * A first datagram from ss (or, connected, fd's peer): checks
  * --allow/--deny and --max-conns, then makes the upstream socket.
  * Returns the new mapping, or NULL (refused, with a -v note the first
@@ -403,7 +457,7 @@ map_open(struct relay *r, const struct sockaddr_storage *ss)
 	const struct config *cfg = r->cfg;
 	struct sockaddr_storage local;
 	socklen_t len = ss_len(ss), llen = sizeof(local);
-	char name[NAMELEN], err[ERRLEN];
+	char name[NAMELEN], err[ERRLEN], text[ADDR_TEXTLEN];
 	struct mapping *m;
 	size_t b;
 	int lport = 0;
@@ -420,20 +474,8 @@ map_open(struct relay *r, const struct sockaddr_storage *ss)
 	m->r = r;
 	m->addr = *ss;
 	m->addrlen = len;
-	m->fd = sock_prepare(cfg, r->target.ss_family, SOCK_DGRAM, err,
-	    sizeof(err));
-	/* With --to, -s names the upstreams' source, not ours. */
-	if (m->fd == -1 || (r->sourcelen > 0 && bind(m->fd,
-	    (struct sockaddr *)&r->source, r->sourcelen) == -1) ||
-	    connect(m->fd, (struct sockaddr *)&r->target,
-	    r->targetlen) == -1) {
-		if (m->fd == -1 && err[0] != '\0')
-			log_error(cfg, "relay %s: %s", name, err);
-		else
-			log_error(cfg, "relay %s: make its upstream socket: %s",
-			    name, strerror(errno));
-		if (m->fd != -1)
-			close(m->fd);
+	if ((m->fd = upstream_socket(r, err, sizeof(err))) == -1) {
+		log_error(cfg, "relay %s: %s", name, err);
 		free(m);
 		return NULL;
 	}
@@ -462,10 +504,8 @@ map_open(struct relay *r, const struct sockaddr_storage *ss)
 		r->locked = true;
 	}
 	loop_timer_stop(&r->loop, &r->wait_t);
-	if (getsockname(m->fd, (struct sockaddr *)&local, &llen) == -1)
-		memset(&local, 0, sizeof(local));
-	else
-		addr_numeric((struct sockaddr *)&local, llen, err, &lport);
+	if (getsockname(m->fd, (struct sockaddr *)&local, &llen) == 0)
+		addr_numeric((struct sockaddr *)&local, llen, text, &lport);
 	if (!r->connected)
 		log_accepted(cfg, r->fd, (const struct sockaddr *)ss, len);
 	log_udp_map_open(cfg, (const struct sockaddr *)ss, len,
