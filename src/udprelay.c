@@ -290,6 +290,7 @@ send_down(struct relay *r, struct mapping *m, const unsigned char *d,
     size_t n)
 {
 	ssize_t s;
+	int err;
 
 	do
 		s = sendto(r->fd, d, n, 0, r->connected ? NULL :
@@ -303,19 +304,19 @@ send_down(struct relay *r, struct mapping *m, const unsigned char *d,
 		tlog_data(r->log, '>', d, n);
 		return 0;
 	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
+	if ((err = errno) == EAGAIN || err == EWOULDBLOCK)
 		return -1;
 	/* Connecting, the peer's ICMP error ends it, as in -u host port. */
-	if (r->connected && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-	    errno == ENETUNREACH)) {
+	if (r->connected && (err == ECONNREFUSED || err == EHOSTUNREACH ||
+	    err == ENETUNREACH)) {
 		log_error(r->cfg, "send to %s port %s: %s", r->cfg->host,
-		    r->cfg->port_arg, strerror(errno));
-		map_close(m, errno == ECONNREFUSED ? END_REFUSED :
+		    r->cfg->port_arg, strerror(err));
+		map_close(m, err == ECONNREFUSED ? END_REFUSED :
 		    END_UNREACHABLE);
 		return 1;
 	}
 	/* A client gone, or a reply too large for its family: one lost. */
-	drop(m, "from the target to", errno);
+	drop(m, "from the target to", err);
 	return 0;
 }
 
