@@ -24,7 +24,7 @@ VALGRIND ?= valgrind
 REQ_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic
 REQ_CPPFLAGS = -D_POSIX_C_SOURCE=200809L
 
-OBJS = src/main.o src/cli.o src/parse.o src/addr.o src/sock.o src/pump.o src/link.o \
+OBJS = src/main.o src/cli.o src/parse.o src/addr.o src/sock.o src/stdio_link.o src/link.o \
 	src/telnet.o src/log.o src/session.o src/sig.o src/clock.o src/acl.o \
 	src/hexdump.o src/tlog.o src/proxy.o \
 	src/fdflags.o src/unixsock.o src/exec.o src/broker.o src/scan.o src/zerocopy.o src/text.o src/tty.o src/progress.o \

@@ -1,4 +1,4 @@
-/* pump.c -- the stdio session: one link of stdio and a socket, on a loop. */
+/* stdio_link.c -- the stdio session: one link of stdio and a socket. */
 
 #include <sys/socket.h>
 
