@@ -202,13 +202,14 @@ serve_ended(const struct config *cfg, int fd, const char *peer,
 {
 	struct exec_child child;
 	struct expect match;
-	struct pump_ends ends;
+	struct link_ends ends;
 	struct pump_stats stats;
 	enum pump_result r;
 	char err[ERRLEN];
 	int status, child_status;
 	long long started;
 
+	memset(&ends, 0, sizeof(ends));
 	ends.net_fd = fd;
 	ends.peer = peer;
 	ends.log = tlog_active(log) ? log : NULL;
