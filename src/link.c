@@ -1055,7 +1055,7 @@ note_still_sending(struct pump *p)
 {
 	if (p->told_waiting || p->net_in_open || out_pending(p) > 0 ||
 	    p->stdin_done || p->net_failed || p->ends->program > 0 ||
-	    p->cfg->send_only)
+	    p->cfg->send_only || p->ends->in_peer)	/* a relay: as usual */
 		return;
 	p->told_waiting = true;
 	log_note(p->cfg, 1, "peer closed; still sending %s (use -d or "
