@@ -78,7 +78,7 @@ children() {
 	    "[::1]" "[::1:80" "tcp:" "tcp:/x" "udp:h" "unix:"; do
 		run --separate-stderr sc -l 0 --to "$v"
 		[ "$status" -eq 2 ] || { echo "accepted: '$v'"; false; }
-		[[ $stderr == "sockcat: "*"\"$v\""* ]] ||
+		[[ $stderr == "sockcat: invalid relay target \"$v\""* ]] ||
 		    { echo "for '$v': $stderr"; false; }
 		[ "${#stderr_lines[@]}" -eq 1 ]
 	done
@@ -350,13 +350,15 @@ except ConnectionResetError:
 	grep -q '^>.*got 5 bytes' "$T/dump"
 }
 
-@test "-w ends an idle relayed pair, and the listener serves on" {
+@test "-w ends an idle relayed pair, and a -k listener with no new client for -w then exits 0" {
 	backend be echo
 	start_relay relay -l -k -w 1 0 --to "127.0.0.1:$BPORT"
 	bg hold python3 "$RPEER" hold --port "$PORT" --count 1 \
 	    --ready "$T/ready"
 	wait_for 10 file_has "$T/relay.err" "relaying"
 	wait_for 10 file_has "$T/relay.err" "(idle)"
+	bg_wait relay 10
+	[ "$BG_STATUS" -eq 0 ]
 }
 
 @test "-x carries the upstream leg of a relay through a SOCKS5 proxy" {
