@@ -403,6 +403,65 @@ log_peer_close(const struct config *cfg, const struct sockaddr *peer,
 	    end->sent, end->rcvd, dropped);
 }
 
+/* The client of a relayed pair, as remote_address/port or remote_path. */
+static void
+jpeer(struct jline *j, const struct sockaddr *peer, socklen_t peerlen,
+    const char *client)
+{
+	char text[ADDR_TEXTLEN];
+	int port;
+
+	if (peer->sa_family == AF_UNIX) {
+		jkey_str(j, "remote_path", client);
+		return;
+	}
+	addr_numeric(peer, peerlen, text, &port);
+	jkey_str(j, "remote_address", text);
+	jkey_num(j, "remote_port", (unsigned long long)port);
+}
+
+void
+log_relay_upstream(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const char *client, const char *upstream)
+{
+	struct jline j;
+
+	if (!wanted(cfg, 1))
+		return;
+	if (!json(cfg)) {
+		fprintf(stderr, "sockcat: relaying %s to %s\n", client,
+		    upstream);
+		return;
+	}
+	jbegin(&j, "upstream");
+	jpeer(&j, peer, peerlen, client);
+	jkey_str(&j, "upstream", upstream);
+	jend(&j);
+}
+
+void
+log_relay_close(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const char *client, unsigned long long to_upstream,
+    unsigned long long to_client, long long ms, const char *how)
+{
+	struct jline j;
+
+	if (!wanted(cfg, 1))
+		return;
+	if (!json(cfg)) {
+		fprintf(stderr, "sockcat: closed %s (%s): to upstream %llu, "
+		    "to client %llu\n", client, how, to_upstream, to_client);
+		return;
+	}
+	jbegin(&j, "close");
+	jpeer(&j, peer, peerlen, client);
+	jkey_num(&j, "to_upstream", to_upstream);
+	jkey_num(&j, "to_client", to_client);
+	jkey_num(&j, "duration_ms", ms < 0 ? 0 : (unsigned long long)ms);
+	jkey_str(&j, "end", how);
+	jend(&j);
+}
+
 void
 log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
     socklen_t peerlen, const struct sockaddr *target, socklen_t targetlen,

@@ -119,6 +119,28 @@ void	log_udp_map_close(const struct config *cfg,
 	    const struct log_udp_map *m);
 
 /*
+ * --to: one relayed client's upstream is connected.  With -v the line
+ * "sockcat: relaying CLIENT to UPSTREAM"; with --json an "upstream"
+ * event with the client (remote_address and remote_port, or
+ * remote_path) and upstream.  client is the peer as messages name it.
+ */
+void	log_relay_upstream(const struct config *cfg,
+	    const struct sockaddr *peer, socklen_t peerlen, const char *client,
+	    const char *upstream);
+
+/*
+ * --to: one relayed client's pair ended, how ("done", "idle", "upstream
+ * refused", ...), after to_upstream and to_client bytes.  With -v the
+ * line "sockcat: closed CLIENT (HOW): to upstream N, to client M"; with
+ * --json a "close" event with those numbers, log_close()'s duration and
+ * end, and the client as in log_relay_upstream().
+ */
+void	log_relay_close(const struct config *cfg, const struct sockaddr *peer,
+	    socklen_t peerlen, const char *client,
+	    unsigned long long to_upstream, unsigned long long to_client,
+	    long long ms, const char *how);
+
+/*
  * "sockcat: MESSAGE" on stderr, always: errors.  With --json, an error
  * event instead.  cfg may be NULL.
  */

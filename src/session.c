@@ -27,6 +27,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "pump.h"
+#include "relay.h"
 #include "replay.h"
 #include "session.h"
 #include "sig.h"
@@ -203,13 +204,14 @@ serve_ended(const struct config *cfg, int fd, const char *peer,
 {
 	struct exec_child child;
 	struct expect match;
-	struct pump_ends ends;
+	struct link_ends ends;
 	struct pump_stats stats;
 	enum pump_result r;
 	char err[ERRLEN];
 	int status, child_status;
 	long long started;
 
+	memset(&ends, 0, sizeof(ends));
 	ends.net_fd = fd;
 	ends.peer = peer;
 	ends.log = tlog_active(log) ? log : NULL;
@@ -550,6 +552,10 @@ run_connect(const struct config *cfg)
 			close(fd);
 			break;
 		}
+		if (cfg->relay.kind != RELAY_NONE) {
+			status = relay_connect(cfg, fd, peer, &log);
+			break;
+		}
 		/* stdout stays open for the output of the next attempts. */
 		status = serve(cfg, fd, peer, !again, &log);
 		sock_close_after_send(fd, CLOSE_GRACE_MS);
@@ -838,7 +844,9 @@ run_listen(const struct config *cfg)
 
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;
-	l.spare = cfg->keep_open ? sock_spare_open() : -1;
+	/* A relay keeps its own spare. */
+	l.spare = cfg->keep_open && cfg->relay.kind == RELAY_NONE ?
+	    sock_spare_open() : -1;
 	l.concurrent = cfg->keep_open && has_exec(cfg) && !cfg->udp;
 	if (tlog_open(&l.log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
 	    err, sizeof(err)) == -1) {
@@ -893,7 +901,10 @@ run_listen(const struct config *cfg)
 		l.status = EXIT_NET;
 		goto out;
 	}
-	if (cfg->broker)
+	if (cfg->relay.kind != RELAY_NONE && !cfg->udp) {
+		l.status = relay_listen(cfg, l.lfd, l.port, &l.log);
+		l.lfd = -1;	/* relay_listen closed it */
+	} else if (cfg->broker)
 		l.status = broker_run(cfg, l.lfd, &l.log);
 	else if (cfg->udp && cfg->relay.kind == RELAY_UDP)
 		l.status = udprelay_run(cfg, l.lfd, l.port, &l.log);

@@ -74,8 +74,7 @@ struct relay {
 	long			 idle_ms;	/* NO_LIMIT: none */
 	struct sockaddr_storage	 target;
 	socklen_t		 targetlen;
-	struct sockaddr_storage	 source;	/* -s: the upstreams' */
-	socklen_t		 sourcelen;	/* 0: no -s */
+	struct config		 up;		/* cfg for the upstream sockets */
 	struct mapping		**table;
 	size_t			 nbuckets;	/* a power of two */
 	size_t			 nmaps;
@@ -111,21 +110,6 @@ peer_name(const struct sockaddr_storage *ss, char *out, size_t outlen)
 
 	addr_numeric((const struct sockaddr *)ss, ss_len(ss), text, &port);
 	snprintf(out, outlen, "%s port %d", text, port);
-}
-
-/* Has fd a local port already (sock_prepare() bound it)? */
-static bool
-is_bound(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int port = 0;
-	char text[ADDR_TEXTLEN];
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		return false;
-	addr_numeric((struct sockaddr *)&ss, len, text, &port);
-	return port != 0;
 }
 
 /* FNV-1a over what addr_same() compares: the address and the port. */
@@ -408,8 +392,8 @@ on_timer(struct loop *l, struct loop_timer *t)
 }
 
 /*
- * A new upstream socket, with cfg's options, bound to -s and connected
- * to the target.  Returns it, or -1 with a reason in err.
+ * A new upstream socket, with cfg's options, bound to -s (see r->up) and
+ * connected to the target.  Returns it, or -1 with a reason in err.
  */
 static int
 upstream_socket(struct relay *r, char *err, size_t errlen)
@@ -417,21 +401,12 @@ upstream_socket(struct relay *r, char *err, size_t errlen)
 	char text[ADDR_TEXTLEN];
 	int fd, port;
 
-	if ((fd = sock_prepare(r->cfg, r->target.ss_family, SOCK_DGRAM, err,
+	if ((fd = sock_prepare(&r->up, r->target.ss_family, SOCK_DGRAM, err,
 	    errlen)) == -1) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "make its upstream socket: %s",
 			    strerror(errno));
 		return -1;
-	}
-	/* With --to, -s names the upstreams' source, not ours. */
-	if (r->sourcelen > 0 && !is_bound(fd) && bind(fd,
-	    (struct sockaddr *)&r->source, r->sourcelen) == -1) {
-		addr_numeric((struct sockaddr *)&r->source, r->sourcelen, text,
-		    &port);
-		snprintf(err, errlen, "bind its upstream socket to source %s: "
-		    "%s", text, strerror(errno));
-		goto fail;
 	}
 	if (connect(fd, (struct sockaddr *)&r->target, r->targetlen) == -1) {
 		addr_numeric((struct sockaddr *)&r->target, r->targetlen, text,
@@ -660,13 +635,12 @@ resolve_target(struct relay *r, int *status)
 		return -1;
 	}
 	*status = EXIT_NET;
+	/* -s of the other family, or no IPv6 here: the next address. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = sock_prepare(cfg, ai->ai_family, SOCK_DGRAM, err,
+		if ((fd = sock_prepare(&r->up, ai->ai_family, SOCK_DGRAM, err,
 		    sizeof(err))) != -1)
 			break;
 		saved = errno;
-		if (err[0] != '\0')
-			break;	/* an option, not the family: all would fail */
 	}
 	if (fd == -1) {
 		if (err[0] != '\0')
@@ -681,17 +655,6 @@ resolve_target(struct relay *r, int *status)
 	memcpy(&r->target, ai->ai_addr, ai->ai_addrlen);
 	r->targetlen = ai->ai_addrlen;
 	freeaddrinfo(res);
-	/* Connecting, sock_prepare() binds -s, -p and -r itself. */
-	if (cfg->source != NULL && cfg->listen) {
-		if (addr_resolve(cfg, cfg->source, 0, r->target.ss_family,
-		    true, &res, err, sizeof(err), status) == -1) {
-			log_error(cfg, "-s %s: %s", cfg->source, err);
-			return -1;
-		}
-		memcpy(&r->source, res->ai_addr, res->ai_addrlen);
-		r->sourcelen = res->ai_addrlen;
-		freeaddrinfo(res);
-	}
 	addr_numeric((struct sockaddr *)&r->target, r->targetlen, text, &port);
 	log_note(cfg, 1, "relaying datagrams to %s port %d", text, port);
 	return 0;
@@ -728,6 +691,15 @@ udprelay_run(const struct config *cfg, int fd, int port, struct tlog *log)
 	/* Clients come and go unseen: memory needs a bound by default. */
 	if (r.idle_ms == NO_LIMIT && !r.connected)
 		r.idle_ms = UDPRELAY_IDLE_MS;
+	/*
+	 * The upstream sockets are connected from -s, as the TCP relay's
+	 * are; -p and -r are the listener's port or the first leg's.
+	 */
+	r.up = *cfg;
+	r.up.listen = false;
+	r.up.scan = false;
+	r.up.source_port = -1;
+	r.up.random_port = false;
 	r.quiet_since = clock_ms();
 	loop_init(&r.loop);
 	loop_io_set(&r.sock_w, fd, on_socket, &r);
