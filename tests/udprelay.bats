@@ -358,3 +358,17 @@ via $up: two" ]
 	grep -qFx "sockcat: read from 127.0.0.1 port $dead: Connection refused" "$T/relay.err"
 	grep -qE "^sockcat: closed 127\.0\.0\.1 port $dead \(refused\): " "$T/relay.err"
 }
+
+@test "IPv6 both ways: a client of ::1 is relayed to [::1]:port and gets its replies" {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null ||
+	    skip "no IPv6 loopback"
+	bg echo python3 "$UDPECHO" --port-file "$T/echo.port" --tag 'v6:' ::1
+	EPORT=$(peer_port echo)
+	bg relay "$SOCKCAT" -n -v -u -k -l ::1 0 --to "[::1]:$EPORT"
+	PORT=$(listen_port relay)
+	clients cli ::1 2 's:0:a\n' 'l:0:1' 's:1:b\n' 'l:1:1' 'q:0:0.3'
+	bg_wait cli
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/cli.out")" = $'0:v6:a\n1:v6:b\n0:nothing' ]
+	grep -qE "^sockcat: relaying ::1 port ${CPORTS[0]} to ::1 port $EPORT from port [0-9]+\$" "$T/relay.err"
+}
