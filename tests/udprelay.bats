@@ -372,3 +372,15 @@ via $up: two" ]
 	[ "$(cat "$T/cli.out")" = $'0:v6:a\n1:v6:b\n0:nothing' ]
 	grep -qE "^sockcat: relaying ::1 port ${CPORTS[0]} to ::1 port $EPORT from port [0-9]+\$" "$T/relay.err"
 }
+
+@test "an idle relay with a live mapping sleeps rather than spins" {
+	echo_server echo
+	start_relay relay -k --to "127.0.0.1:$EPORT"
+	clients cli 127.0.0.1 1 's:0:a\n' 'l:0:1'
+	bg_wait cli
+	[ "$BG_STATUS" -eq 0 ]
+	local ticks
+	ticks=$(cpu_ticks_during "$SPID" 1)
+	((ticks <= 10))
+	running relay
+}
