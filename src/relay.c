@@ -317,8 +317,12 @@ try_next(struct pair *p)
 		close(p->ufd);
 		p->ufd = -1;
 	}
-	pair_fail(p, p->last_errno == ETIMEDOUT && r->cfg->wait_ms !=
-	    NO_LIMIT ? "no answer within -w" : strerror(p->last_errno));
+	if (p->last_errno == ETIMEDOUT && r->cfg->wait_ms != NO_LIMIT) {
+		snprintf(err, sizeof(err), "no answer within -w %s",
+		    r->cfg->wait_arg);
+		pair_fail(p, err);
+	} else
+		pair_fail(p, strerror(p->last_errno));
 }
 
 /* A Unix upstream: connect() on a Unix stream socket never waits. */
