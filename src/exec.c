@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,6 +517,157 @@ exec_wait(struct exec_child *child)
 	loop_free(&l);
 	child->pid = -1;
 	return e.reaped ? e.status : EXIT_NET;
+}
+
+/*
+ * The watchman's records: a program started ('+') or is over ('-'), and
+ * the listener's farewell ('.'), each written whole (less than PIPE_BUF).
+ */
+struct guard_rec {
+	char	op;
+	bool	group;
+	pid_t	pid;
+};
+
+/* Most programs the watchman tracks; more are not watched. */
+#define GUARD_MAX	65536
+
+/*
+ * The watchman, in its own process: tracks the programs until its pipe
+ * ends.  Without the farewell, the listener died: every program still
+ * running gets SIGTERM (its group), SIGKILL EXEC_KILL_GRACE_MS later.
+ */
+static void
+guard_main(int rd)
+{
+	struct guard_rec rec, *live;
+	size_t n = 0, i;
+	long long deadline;
+	ssize_t got;
+	bool farewell = false, left;
+
+	if ((live = calloc(GUARD_MAX, sizeof(*live))) == NULL)
+		_exit(EXIT_NET);
+	while ((got = read(rd, &rec, sizeof(rec))) != 0) {
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got != (ssize_t)sizeof(rec))
+			break;
+		if (rec.op == '.')
+			farewell = true;
+		else if (rec.op == '+' && n < GUARD_MAX)
+			live[n++] = rec;
+		else if (rec.op == '-')
+			for (i = 0; i < n; i++)
+				if (live[i].pid == rec.pid) {
+					live[i] = live[--n];
+					break;
+				}
+	}
+	if (farewell)
+		_exit(0);
+	for (i = 0; i < n; i++)
+		(void)kill(live[i].group ? -live[i].pid : live[i].pid,
+		    SIGTERM);
+	deadline = clock_ms() + EXEC_KILL_GRACE_MS;
+	do {
+		left = false;
+		for (i = 0; i < n; i++)
+			if (kill(live[i].group ? -live[i].pid : live[i].pid,
+			    0) == 0)
+				left = true;
+		if (left)
+			(void)poll(NULL, 0, STOP_POLL_MS);
+	} while (left && clock_ms() < deadline);
+	for (i = 0; left && i < n; i++)
+		(void)kill(live[i].group ? -live[i].pid : live[i].pid,
+		    SIGKILL);
+	_exit(0);
+}
+
+int
+exec_guard_start(struct exec_guard *g)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa;
+	int fds[2], null, st;
+	pid_t mid, r;
+	size_t i;
+
+	g->fd = -1;
+	if (pipe(fds) == -1)
+		return -1;
+	if (set_cloexec(fds[1]) == -1 || (mid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (mid == 0) {
+		/* Not the listener's child: it must not look like a worker. */
+		if (fork() != 0)
+			_exit(0);
+		/* A signal to the listener's group is the listener's. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		sigemptyset(&sa.sa_mask);
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			(void)sigaction(sigs[i], &sa, NULL);
+		/* Holds nothing of ours: no listener, no client, no stdio. */
+		if ((null = open("/dev/null", O_RDWR)) != -1)
+			for (st = STDIN_FILENO; st <= STDERR_FILENO; st++)
+				(void)dup2(null, st);
+		if (dup2(fds[0], STDERR_FILENO + 1) == -1)
+			_exit(EXIT_NET);
+		close_from(STDERR_FILENO + 2);
+		guard_main(STDERR_FILENO + 1);
+	}
+	close(fds[0]);
+	while ((r = waitpid(mid, &st, 0)) == -1 && errno == EINTR)
+		;
+	g->fd = fds[1];
+	return 0;
+}
+
+static void
+guard_tell(struct exec_guard *g, char op, pid_t pid)
+{
+	struct guard_rec rec;
+	ssize_t n;
+
+	if (g->fd == -1)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	rec.op = op;
+	rec.pid = pid;
+	rec.group = pid > 0 && getpgid(pid) == pid;
+	while ((n = write(g->fd, &rec, sizeof(rec))) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(rec)) {
+		/* Gone: nobody watches any more. */
+		close(g->fd);
+		g->fd = -1;
+	}
+}
+
+void
+exec_guard_add(struct exec_guard *g, pid_t pid)
+{
+	guard_tell(g, '+', pid);
+}
+
+void
+exec_guard_drop(struct exec_guard *g, pid_t pid)
+{
+	guard_tell(g, '-', pid);
+}
+
+void
+exec_guard_stop(struct exec_guard *g)
+{
+	guard_tell(g, '.', 0);
+	if (g->fd != -1)
+		close(g->fd);
+	g->fd = -1;
 }
 
 int

@@ -110,6 +110,24 @@ int	exec_replace(char *const argv[], char *err, size_t errlen);
 int	exec_signal(pid_t pid, int signo);
 
 /*
+ * A watchman for the programs of a listener that runs many (-k -e/-c):
+ * one process, not the listener's child, told each program as it starts
+ * and ends.  Should the listener die without exec_guard_stop() (SIGKILL),
+ * the programs still running get SIGTERM, and SIGKILL EXEC_KILL_GRACE_MS
+ * later, each with its process group: what a worker process per client
+ * used to do.  exec_guard_start() returns -1 with errno (no watchman:
+ * the calls that follow do nothing).
+ */
+struct exec_guard {
+	int	fd;		/* the pipe to it; -1: none */
+};
+
+int	exec_guard_start(struct exec_guard *g);
+void	exec_guard_add(struct exec_guard *g, pid_t pid);
+void	exec_guard_drop(struct exec_guard *g, pid_t pid);
+void	exec_guard_stop(struct exec_guard *g);
+
+/*
  * A waitpid(2) status as sockcat reports it: the exit status, 128+N for
  * signal N, or EXIT_NET for anything else.
  */
