@@ -453,11 +453,14 @@ on_accept(struct loop *l, struct loop_io *w, short revents)
 
 	(void)revents;
 	for (n = 0; n < ACCEPT_BATCH && r->lfd != -1; n++) {
-		len = sizeof(ss);
-		fd = sock_accept(cfg, r->lfd, 0, &ss, &len, err, sizeof(err));
+		fd = sock_accept_now(cfg, r->lfd, &ss, &len, err,
+		    sizeof(err));
+		if (fd == -1 && err[0] == '\0' && (errno == EINTR ||
+		    errno == ECONNABORTED))
+			continue;	/* that client went: the next */
 		if (fd == -1) {
-			if (errno == ETIMEDOUT || errno == EINTR)
-				return;	/* none left, or a signal */
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;	/* none left */
 			if (admit_shed(cfg, r->lfd, &r->spare, errno))
 				return;
 			if (err[0] != '\0') {
