@@ -317,8 +317,12 @@ try_next(struct pair *p)
 		close(p->ufd);
 		p->ufd = -1;
 	}
-	pair_fail(p, p->last_errno == ETIMEDOUT && r->cfg->wait_ms !=
-	    NO_LIMIT ? "no answer within -w" : strerror(p->last_errno));
+	if (p->last_errno == ETIMEDOUT && r->cfg->wait_ms != NO_LIMIT) {
+		snprintf(err, sizeof(err), "no answer within -w %s",
+		    r->cfg->wait_arg);
+		pair_fail(p, err);
+	} else
+		pair_fail(p, strerror(p->last_errno));
 }
 
 /* A Unix upstream: connect() on a Unix stream socket never waits. */
@@ -449,11 +453,14 @@ on_accept(struct loop *l, struct loop_io *w, short revents)
 
 	(void)revents;
 	for (n = 0; n < ACCEPT_BATCH && r->lfd != -1; n++) {
-		len = sizeof(ss);
-		fd = sock_accept(cfg, r->lfd, 0, &ss, &len, err, sizeof(err));
+		fd = sock_accept_now(cfg, r->lfd, &ss, &len, err,
+		    sizeof(err));
+		if (fd == -1 && err[0] == '\0' && (errno == EINTR ||
+		    errno == ECONNABORTED))
+			continue;	/* that client went: the next */
 		if (fd == -1) {
-			if (errno == ETIMEDOUT || errno == EINTR)
-				return;	/* none left, or a signal */
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;	/* none left */
 			if (admit_shed(cfg, r->lfd, &r->spare, errno))
 				return;
 			if (err[0] != '\0') {

@@ -383,3 +383,38 @@ except ConnectionResetError:
 	bg_wait relay 10
 	[ "$BG_STATUS" -eq 0 ]
 }
+
+@test "an upstream that does not answer within -w closes its client, and other clients are taken meanwhile" {
+	# A listener whose queue is full: connects to it are never answered.
+	bg full python3 -c '
+import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+port = s.getsockname()[1]
+fillers = []
+for i in range(3):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    fillers.append(c)
+open(sys.argv[1] + ".tmp", "w").write(f"{port}\n")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(30)
+' "$T/full.port"
+	fport=$(peer_port full)
+	start_relay relay -l -k -w 2 0 --to "127.0.0.1:$fport"
+	bg c1 python3 "$RPEER" clients --port "$PORT" --send 'x' --expect ''
+	wait_for 10 lines_ge "$T/relay.err" "connect to" 1
+	bg c2 python3 "$RPEER" clients --port "$PORT" --send 'y' --expect ''
+	wait_for 10 lines_ge "$T/relay.err" "no answer within -w 2" 2
+	# The second client came in while the first one's upstream waited.
+	first_fail=$(grep -n "no answer" "$T/relay.err" | head -1 | cut -d: -f1)
+	second_in=$(grep -n "^connect to" "$T/relay.err" | sed -n 2p |
+	    cut -d: -f1)
+	[ "$second_in" -lt "$first_fail" ]
+	grep -q "closing the client" "$T/relay.err"
+}
