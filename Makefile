@@ -24,18 +24,21 @@ VALGRIND ?= valgrind
 REQ_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic
 REQ_CPPFLAGS = -D_POSIX_C_SOURCE=200809L
 
-OBJS = src/main.o src/cli.o src/parse.o src/addr.o src/sock.o src/pump.o \
+OBJS = src/main.o src/cli.o src/parse.o src/addr.o src/sock.o src/stdio_link.o src/link.o \
 	src/telnet.o src/log.o src/session.o src/sig.o src/clock.o src/acl.o \
 	src/hexdump.o src/tlog.o src/proxy.o \
 	src/fdflags.o src/unixsock.o src/exec.o src/broker.o src/scan.o src/zerocopy.o src/text.o src/tty.o src/progress.o \
 	src/udppeers.o src/lowat.o src/admit.o src/expect.o src/activation.o src/fdpass.o src/replay.o \
-	src/loop.o src/buf.o
-HDRS = src/cli.h src/parse.h src/addr.h src/sock.h src/pump.h src/telnet.h \
+	src/loop.o src/buf.o src/relay.o
+HDRS = src/cli.h src/parse.h src/addr.h src/sock.h src/pump.h src/link.h src/telnet.h \
 	src/log.h src/session.h src/sig.h src/clock.h src/acl.h src/hexdump.h \
 	src/tlog.h src/proxy.h \
 	src/fdflags.h src/unixsock.h src/exec.h src/broker.h src/scan.h src/zerocopy.h src/text.h src/tty.h src/progress.h \
 	src/udppeers.h src/lowat.h src/admit.h src/expect.h src/activation.h src/fdpass.h src/replay.h \
-	src/loop.h src/buf.h
+	src/loop.h src/buf.h src/relay.h
+# The UDP relay (-u --to), kept apart from the lists above for merging.
+OBJS += src/udprelay.o
+HDRS += src/udprelay.h
 
 # libFuzzer harnesses, tests/fuzz/NAME.c, each linked with every module
 # but main.c; binaries and scratch corpora go in build-fuzz/.

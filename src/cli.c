@@ -44,6 +44,7 @@ enum long_only {
 	OPT_JSON,
 	OPT_EXPECT,
 	OPT_ANY,
+	OPT_TO,
 };
 
 static const char short_opts[] =
@@ -76,6 +77,8 @@ static const struct option long_opts[] = {
 	{ "randomize",		no_argument,		NULL, 'r' },
 	{ "source",		required_argument,	NULL, 's' },
 	{ "tos",		required_argument,	NULL, 'T' },
+	/* Exact, so getopt_long never takes --to for --tos. */
+	{ "to",			required_argument,	NULL, OPT_TO },
 	{ "telnet",		no_argument,		NULL, 't' },
 	{ "unixsock",		no_argument,		NULL, 'U' },
 	{ "udp",		no_argument,		NULL, 'u' },
@@ -230,6 +233,9 @@ static const char *const options_text[] = {
 	"      --retry TIME        keep retrying a refused or failed connect for TIME\n",
 	"      --retry-interval TIME  pause between retries (default 200ms)\n",
 	"      --send-only         only send: discard what arrives, end at stdin EOF\n",
+	"      --to ADDR           relay each client to ADDR (HOST:PORT,\n",
+	"                          [ADDRESS]:PORT, tcp:, udp:, unix:PATH) and\n",
+	"                          back; -s is then the upstream's source\n",
 	"      --tty               raw local terminal while connected (keys go to the\n",
 	"                          peer; Ctrl-C too)\n",
 	"      --version           show the version and exit\n",
@@ -278,6 +284,7 @@ cli_free(struct config *cfg)
 	cfg->proxy_auth = NULL;
 	free(cfg->proxy_pass);
 	cfg->proxy_pass = NULL;
+	parse_relay_free(&cfg->relay);
 }
 
 void
@@ -670,6 +677,10 @@ cli_parse(struct config *cfg, int argc, char *argv[], char *err,
 		case OPT_ANY:
 			cfg->any = true;
 			break;
+		case OPT_TO:
+			/* Parsed in cli_check(), once -u is known. */
+			cfg->relay_arg = optarg;
+			break;
 		case OPT_NO_SHUTDOWN:
 			cfg->no_shutdown_flag = true;
 			break;
@@ -756,6 +767,11 @@ check_listen_args(struct config *cfg, char *err, size_t errlen)
 		} else
 			addr = cfg->args[0];
 	}
+	/* With --to, -s is the upstream's source: the address is ours. */
+	if (cfg->relay_arg != NULL) {
+		cfg->host = addr;
+		goto port;
+	}
 	if (addr != NULL && cfg->source != NULL &&
 	    strcmp(addr, cfg->source) != 0) {
 		snprintf(err, errlen, "conflicting addresses to listen on: "
@@ -763,6 +779,7 @@ check_listen_args(struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	cfg->host = addr != NULL ? addr : cfg->source;
+port:
 	/* Under socket activation the unit says where to listen. */
 	if (cfg->port == -1 && cfg->activation.count == 0) {
 		snprintf(err, errlen, "missing port to listen on "
@@ -1046,6 +1063,10 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 {
 	const bool exec = cfg->exec_prog != NULL || cfg->exec_shell != NULL;
 	const bool proxy = cfg->proxy_arg != NULL;
+	const bool relay = cfg->relay.kind != RELAY_NONE;
+	/* -U to an IP upstream: the IP options are the upstream's. */
+	const bool relay_ip = cfg->relay.kind == RELAY_TCP ||
+	    cfg->relay.kind == RELAY_UDP;
 	const bool ip_opts = cfg->tos != -1 || cfg->ttl != -1 ||
 	    cfg->min_ttl != -1 || cfg->broadcast;
 	const struct {
@@ -1110,15 +1131,49 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		{ cfg->acl_given && cfg->unix_socket,
 		    "options --allow/--deny/--allowfile/--denyfile and -U "
 		    "conflict: a Unix socket peer has no address to check" },
-		{ proxy && (cfg->listen || cfg->udp || cfg->unix_socket),
+		{ proxy && !relay && (cfg->listen || cfg->udp ||
+		    cfg->unix_socket),
 		    "option -x connects through a proxy: it does not combine "
 		    "with -l, -u or -U" },
+		{ relay && (exec || cfg->scan || cfg->broker || cfg->fd_pass ||
+		    cfg->expect != NULL),
+		    "option --to relays each client to an upstream: it does "
+		    "not combine with -e, -c, -z, -F, --broker, --chat or "
+		    "--expect" },
+		{ relay && (cfg->crlf || cfg->interval_ms > 0 || cfg->telnet ||
+		    cfg->quit_ms != NO_LIMIT || cfg->recv_limit != NO_LIMIT ||
+		    cfg->send_only || cfg->recv_only || cfg->tty ||
+		    cfg->no_shutdown_flag || cfg->progress != PROGRESS_OFF),
+		    "options -C, -i, -q, -t, -W, --send-only, --recv-only, "
+		    "--no-shutdown, --tty and --progress act on stdin and "
+		    "stdout: a relay (--to) passes bytes and ends of stream "
+		    "as they come" },
+		{ relay && cfg->udp && cfg->unix_socket,
+		    "options --to and -U -u conflict: a Unix datagram "
+		    "listener cannot be relayed" },
+		{ relay && cfg->relay.kind == RELAY_UDP && !cfg->udp,
+		    "option --to udp:... needs -u: a stream listener's bytes "
+		    "have no datagram boundaries to keep" },
+		{ relay && cfg->udp && cfg->relay.kind != RELAY_UDP,
+		    "options -u and --to tcp:/unix: conflict: a UDP relay "
+		    "sends each datagram to a UDP upstream (datagram "
+		    "boundaries would be lost on a stream)" },
+		{ relay && cfg->listen && cfg->relay.kind == RELAY_UNIX &&
+		    cfg->source != NULL,
+		    "option -s with -l --to names the upstream's source "
+		    "address: a Unix upstream has none (give the address to "
+		    "listen on as an argument)" },
+		{ relay && proxy && (cfg->relay.kind != RELAY_TCP ||
+		    !cfg->listen),
+		    "option -x with --to needs -l and a TCP upstream: the "
+		    "proxy carries the upstream leg (in connect mode it would "
+		    "be unclear which leg)" },
 		{ !proxy && (cfg->proxy_type_arg != NULL ||
 		    cfg->proxy_user != NULL || cfg->proxy_auth != NULL),
 		    "options -X, -P and --proxy-auth need -x" },
-		{ cfg->unix_socket && (cfg->ipv4_flag || cfg->ipv6_flag ||
-		    cfg->source_port_arg != NULL || cfg->random_port ||
-		    ip_opts),
+		{ cfg->unix_socket && (cfg->source_port_arg != NULL ||
+		    cfg->random_port || (!relay_ip && (cfg->ipv4_flag ||
+		    cfg->ipv6_flag || ip_opts))),
 		    "option -U conflicts with -4, -6, -p, -r, -b, -M, -m and -T: "
 		    "a Unix socket has no IP" },
 		{ cfg->port_file != NULL && (!cfg->listen || cfg->unix_socket),
@@ -1161,7 +1216,8 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		{ cfg->expect != NULL && cfg->scan && cfg->crlf,
 		    "options -z, --expect and -C conflict: -z sends stdin as "
 		    "it is (write CRLF in it)" },
-		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp,
+		{ cfg->unix_socket && cfg->source != NULL && !cfg->udp &&
+		    !relay_ip,
 		    "option -s with -U needs -u: it names the local datagram "
 		    "socket" },
 		{ cfg->command != NULL && !cfg->scan,
@@ -1206,6 +1262,9 @@ cli_check(struct config *cfg, char *err, size_t errlen)
 	size_t i;
 	int rc;
 
+	if (cfg->relay_arg != NULL && parse_relay(cfg->relay_arg, cfg->udp,
+	    &cfg->relay, err, errlen) == -1)
+		return -1;
 	if (check_conflicts(cfg, err, errlen) == -1)
 		return -1;
 	if (cfg->no_shutdown_flag)
@@ -1250,6 +1309,11 @@ cli_check(struct config *cfg, char *err, size_t errlen)
 	    check_numeric(cfg->host, err, errlen) :
 	    check_numeric(cfg->proxy_host, err, errlen)) == -1 ||
 	    check_numeric(cfg->source, err, errlen) == -1))
+		return -1;
+	if (cfg->numeric && cfg->relay.host != NULL &&
+	    cfg->proxy_type != PROXY_SOCKS4A &&
+	    cfg->proxy_type != PROXY_SOCKS5 && cfg->proxy_type != PROXY_HTTP &&
+	    check_numeric(cfg->relay.host, err, errlen) == -1)
 		return -1;
 	return 0;
 }

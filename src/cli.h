@@ -141,6 +141,9 @@ struct config {
 	const char	*proxy_user;	/* -P, or --proxy-auth's user */
 	char		*proxy_pass;	/* --proxy-auth, SOCKCAT_PROXY_PASS */
 
+	/* --to: relay each client to this upstream (relay.c). */
+	struct relay_target relay;	/* --to */
+
 	/* -F: pass the connected socket over stdout (SCM_RIGHTS), exit. */
 	bool		 fd_pass;
 
@@ -160,6 +163,7 @@ struct config {
 	const char	*proxy_type_arg; /* -X / --proxy-type as given */
 	char		*proxy_auth;	/* --proxy-auth copy, split in check */
 	bool		 max_conns_given;
+	const char	*relay_arg;	/* --to as given, parsed in check */
 };
 
 /* Sets every default.  Called once before cli_parse(). */

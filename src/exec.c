@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,73 +345,329 @@ exec_signal(pid_t pid, int signo)
 	return kill(pid, signo);
 }
 
-/*
- * Going down with the program still running: pass the signal on, then
- * SIGKILL EXEC_KILL_GRACE_MS later, to its process group if it has one,
- * until the program is reaped and nothing of its group is left.  A
- * program that ignores SIGTERM cannot keep sockcat (or itself) alive.
- */
-static int
-stop_program(pid_t pid, int signo)
-{
-	long long deadline = clock_ms() + EXEC_KILL_GRACE_MS;
-	bool group = getpgid(pid) == pid, reaped = false, killed = false;
-	int status = 0, wait_ms;
-	pid_t r;
+static void	ending_look(struct exec_ending *e);
 
-	(void)exec_signal(pid, signo);
-	for (;;) {
-		if (!reaped) {
-			r = waitpid(pid, &status, WNOHANG);
-			if (r == -1 && errno != EINTR)
-				return EXIT_NET;
-			reaped = r == pid;
-		}
-		/* Its group outlives it: not ours to reap, only to end. */
-		if (reaped && (!group || killed || kill(-pid, 0) == -1))
-			break;
-		if (!killed && clock_ms() >= deadline) {
-			if (group)
-				(void)kill(-pid, SIGKILL);
-			else
-				(void)kill(pid, SIGKILL);
-			killed = true;
-			continue;
-		}
-		/* SIGCHLD ends the wait early; the slice is for the rest. */
-		wait_ms = killed ? STOP_POLL_MS : clock_until(deadline);
-		(void)loop_pause(wait_ms < STOP_POLL_MS ? wait_ms :
-		    STOP_POLL_MS);
+static void
+ending_timer(struct loop *l, struct loop_timer *t)
+{
+	struct exec_ending *e = t->arg;
+
+	(void)l;
+	if (!e->reaped && !e->termed) {
+		/* EOF was not enough: it had its grace. */
+		exec_end_signal(e, SIGTERM);
+		return;
 	}
-	return exec_status(status);
+	if (!e->killed && clock_ms() >= e->kill_at) {
+		if (e->group)
+			(void)kill(-e->pid, SIGKILL);
+		else if (!e->reaped)
+			(void)kill(e->pid, SIGKILL);
+		e->killed = true;
+	}
+	ending_look(e);
+}
+
+/*
+ * Done once the program is reaped and, after a signal, nothing of its
+ * group is left (or it was killed: then the group is not ours to wait
+ * for).  Else looks again every STOP_POLL_MS while a group may linger;
+ * SIGCHLD (the owner's exec_end_reaped()) wakes it for the program.
+ */
+static void
+ending_look(struct exec_ending *e)
+{
+	long long at;
+
+	if (e->reaped && (!e->termed || !e->group || e->killed ||
+	    kill(-e->pid, 0) == -1)) {
+		loop_timer_stop(e->loop, &e->timer);
+		e->over = true;
+		if (e->done != NULL)
+			e->done(e, e->status, e->arg);
+		return;
+	}
+	if (!e->termed)
+		return;		/* the EOF grace timer, if any, runs */
+	at = e->killed ? clock_ms() + STOP_POLL_MS : e->kill_at;
+	if (e->reaped && !e->killed && clock_ms() + STOP_POLL_MS < at)
+		at = clock_ms() + STOP_POLL_MS;
+	/* ENOMEM: SIGCHLD still ends the wait for the program itself. */
+	(void)loop_timer_start(e->loop, &e->timer, at);
+}
+
+void
+exec_end_init(struct exec_ending *e, pid_t pid)
+{
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->reaped = pid <= 0;
+	/* Its own group's leader (even as a zombie): the whole group. */
+	e->group = pid > 0 && getpgid(pid) == pid;
+	loop_timer_set(&e->timer, ending_timer, e);
+}
+
+void
+exec_end_reaped(struct exec_ending *e, int wstatus)
+{
+	if (e->reaped)
+		return;
+	e->reaped = true;
+	e->status = exec_status(wstatus);
+	if (e->started && !e->over)
+		ending_look(e);
 }
 
 int
-exec_wait(struct exec_child *child)
+exec_end_start(struct loop *l, struct exec_ending *e,
+    struct exec_child *child, long term_ms,
+    void (*done)(struct exec_ending *, int, void *), void *arg)
 {
-	int status;
+	int st;
 
 	if (child->to_child != -1)
 		close(child->to_child);
 	if (child->from_child != -1)
 		close(child->from_child);
 	child->to_child = child->from_child = -1;
-	if (child->pid <= 0)
-		return 0;
-	for (;;) {
-		/* We are going down: do not leave the program behind. */
-		if (sig_pending() != 0) {
-			status = stop_program(child->pid, sig_pending());
-			child->pid = -1;
-			return status;
+	e->loop = l;
+	e->started = true;
+	e->done = NULL;
+	e->arg = arg;
+	if (!e->reaped && waitpid(e->pid, &st, WNOHANG) == e->pid)
+		exec_end_reaped(e, st);
+	/* ENOMEM: no grace, the program ends on EOF or never (as before). */
+	if (!e->reaped && term_ms >= 0)
+		(void)loop_timer_start(l, &e->timer, clock_ms() + term_ms);
+	/* We are going down: do not leave the program behind. */
+	if (!e->reaped && sig_pending() != 0)
+		exec_end_signal(e, sig_pending());
+	ending_look(e);
+	if (e->over)
+		return 1;
+	e->done = done;
+	return 0;
+}
+
+void
+exec_end_signal(struct exec_ending *e, int signo)
+{
+	if (e->termed || e->over)
+		return;
+	e->termed = true;
+	e->kill_at = clock_ms() + EXEC_KILL_GRACE_MS;
+	if (!e->reaped)
+		(void)exec_signal(e->pid, signo);
+	else if (e->group)
+		(void)kill(-e->pid, signo);
+	ending_look(e);
+}
+
+/* exec_wait(): the pid it waits for is the only child it reaps. */
+static void
+reap_one(struct loop *l, void *arg)
+{
+	struct exec_ending *e = arg;
+	int st;
+	pid_t r;
+
+	(void)l;
+	while (!e->reaped && (r = waitpid(e->pid, &st, WNOHANG)) != 0) {
+		if (r == e->pid)
+			exec_end_reaped(e, st);
+		else if (errno != EINTR) {
+			exec_end_reaped(e, 0);
+			e->status = EXIT_NET;
 		}
-		if (sig_waitpid(child->pid, &status) != -1)
-			break;
-		if (errno != EINTR)
-			return EXIT_NET;
 	}
+}
+
+static void
+ended_stop(struct exec_ending *e, int status, void *arg)
+{
+	(void)status;
+	(void)arg;
+	loop_stop(e->loop);
+}
+
+/*
+ * The blocking end, on a loop of its own: EOF, then the wait, for as
+ * long as it takes (no SIGTERM grace: a one-shot session's program has
+ * its say); a terminating signal is passed on, SIGKILL
+ * EXEC_KILL_GRACE_MS later, until the program and what is left of its
+ * process group are gone.
+ */
+int
+exec_wait(struct exec_child *child)
+{
+	struct exec_ending e;
+	struct loop l;
+
+	exec_end_init(&e, child->pid);
+	loop_init(&l);
+	loop_on_child(&l, reap_one, &e);
+	if (exec_end_start(&l, &e, child, -1, ended_stop, NULL) == 0 &&
+	    loop_run(&l) == LOOP_SIGNAL) {
+		loop_wind_down(&l);
+		exec_end_signal(&e, sig_pending());
+		if (!e.over)
+			(void)loop_run(&l);
+	}
+	loop_timer_stop(&l, &e.timer);
+	loop_free(&l);
 	child->pid = -1;
-	return exec_status(status);
+	return e.reaped ? e.status : EXIT_NET;
+}
+
+/*
+ * The watchman's records: a program started ('+') or is over ('-'), and
+ * the listener's farewell ('.'), each written whole (less than PIPE_BUF).
+ */
+struct guard_rec {
+	char	op;
+	bool	group;
+	pid_t	pid;
+};
+
+/* Most programs the watchman tracks; more are not watched. */
+#define GUARD_MAX	65536
+
+/*
+ * The watchman, in its own process: tracks the programs until its pipe
+ * ends.  Without the farewell, the listener died: every program still
+ * running gets SIGTERM (its group), SIGKILL EXEC_KILL_GRACE_MS later.
+ */
+static void
+guard_main(int rd)
+{
+	struct guard_rec rec, *live;
+	size_t n = 0, i;
+	long long deadline;
+	ssize_t got;
+	bool farewell = false, left;
+
+	if ((live = calloc(GUARD_MAX, sizeof(*live))) == NULL)
+		_exit(EXIT_NET);
+	while ((got = read(rd, &rec, sizeof(rec))) != 0) {
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got != (ssize_t)sizeof(rec))
+			break;
+		if (rec.op == '.')
+			farewell = true;
+		else if (rec.op == '+' && n < GUARD_MAX)
+			live[n++] = rec;
+		else if (rec.op == '-')
+			for (i = 0; i < n; i++)
+				if (live[i].pid == rec.pid) {
+					live[i] = live[--n];
+					break;
+				}
+	}
+	if (farewell)
+		_exit(0);
+	for (i = 0; i < n; i++)
+		(void)kill(live[i].group ? -live[i].pid : live[i].pid,
+		    SIGTERM);
+	deadline = clock_ms() + EXEC_KILL_GRACE_MS;
+	do {
+		left = false;
+		for (i = 0; i < n; i++)
+			if (kill(live[i].group ? -live[i].pid : live[i].pid,
+			    0) == 0)
+				left = true;
+		if (left)
+			(void)loop_pause(STOP_POLL_MS);
+	} while (left && clock_ms() < deadline);
+	for (i = 0; left && i < n; i++)
+		(void)kill(live[i].group ? -live[i].pid : live[i].pid,
+		    SIGKILL);
+	_exit(0);
+}
+
+int
+exec_guard_start(struct exec_guard *g)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa;
+	int fds[2], null, st;
+	pid_t mid, r;
+	size_t i;
+
+	g->fd = -1;
+	if (pipe(fds) == -1)
+		return -1;
+	if (set_cloexec(fds[1]) == -1 || (mid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (mid == 0) {
+		/* Not the listener's child: it must not look like a worker. */
+		if (fork() != 0)
+			_exit(0);
+		/* A signal to the listener's group is the listener's. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		sigemptyset(&sa.sa_mask);
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			(void)sigaction(sigs[i], &sa, NULL);
+		/* Holds nothing of ours: no listener, no client, no stdio. */
+		if ((null = open("/dev/null", O_RDWR)) != -1)
+			for (st = STDIN_FILENO; st <= STDERR_FILENO; st++)
+				(void)dup2(null, st);
+		if (dup2(fds[0], STDERR_FILENO + 1) == -1)
+			_exit(EXIT_NET);
+		close_from(STDERR_FILENO + 2);
+		guard_main(STDERR_FILENO + 1);
+	}
+	close(fds[0]);
+	while ((r = waitpid(mid, &st, 0)) == -1 && errno == EINTR)
+		;
+	g->fd = fds[1];
+	return 0;
+}
+
+static void
+guard_tell(struct exec_guard *g, char op, pid_t pid)
+{
+	struct guard_rec rec;
+	ssize_t n;
+
+	if (g->fd == -1)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	rec.op = op;
+	rec.pid = pid;
+	rec.group = pid > 0 && getpgid(pid) == pid;
+	while ((n = write(g->fd, &rec, sizeof(rec))) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(rec)) {
+		/* Gone: nobody watches any more. */
+		close(g->fd);
+		g->fd = -1;
+	}
+}
+
+void
+exec_guard_add(struct exec_guard *g, pid_t pid)
+{
+	guard_tell(g, '+', pid);
+}
+
+void
+exec_guard_drop(struct exec_guard *g, pid_t pid)
+{
+	guard_tell(g, '-', pid);
+}
+
+void
+exec_guard_stop(struct exec_guard *g)
+{
+	guard_tell(g, '.', 0);
+	if (g->fd != -1)
+		close(g->fd);
+	g->fd = -1;
 }
 
 int

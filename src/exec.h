@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cli.h"
+#include "loop.h"
 
 /*
  * Ending a program that should go: EOF on its stdin, SIGTERM
@@ -57,6 +59,40 @@ int	exec_start_peer(const struct config *cfg, int net_fd,
 int	exec_wait(struct exec_child *child);
 
 /*
+ * The same on a loop, for a program among many: the owner reaps its
+ * children (waitpid(-1) from loop_on_child) and hands each status to
+ * exec_end_reaped(), before or after exec_end_start().
+ */
+struct exec_ending {
+	struct loop	*loop;
+	pid_t		 pid;
+	bool		 group;		/* leads its own process group */
+	bool		 reaped, termed, killed, started, over;
+	int		 status;	/* exec_status(), once reaped */
+	long long	 kill_at;	/* SIGKILL, once termed */
+	struct loop_timer timer;
+	void		(*done)(struct exec_ending *, int status, void *);
+	void		*arg;
+};
+
+/* Before anything else, while pid is not yet reaped. */
+void	exec_end_init(struct exec_ending *e, pid_t pid);
+/* The owner reaped the program: wstatus as waitpid(2) gave it. */
+void	exec_end_reaped(struct exec_ending *e, int wstatus);
+/*
+ * Closes our pipe ends (EOF on its stdin); term_ms later (-1: never) it
+ * gets SIGTERM, EXEC_KILL_GRACE_MS after that SIGKILL; a terminating
+ * signal already pending is passed on at once.  done(e, status, arg) is
+ * called once it is reaped (and, after a signal, its group gone).
+ * Returns 1 when it is over at once (done not called), else 0.
+ */
+int	exec_end_start(struct loop *l, struct exec_ending *e,
+	    struct exec_child *child, long term_ms,
+	    void (*done)(struct exec_ending *, int, void *), void *arg);
+/* Going down: signo to it (its group) now, SIGKILL after the grace. */
+void	exec_end_signal(struct exec_ending *e, int signo);
+
+/*
  * Replaces sockcat with the program argv (searched in PATH, no shell), so
  * that its exit status is ours and no sockcat process stays: the -z
  * wait-for command.  Signal dispositions and mask are reset as for
@@ -72,6 +108,24 @@ int	exec_replace(char *const argv[], char *err, size_t errlen);
  * its whole process group when it leads one, else the program alone.
  */
 int	exec_signal(pid_t pid, int signo);
+
+/*
+ * A watchman for the programs of a listener that runs many (-k -e/-c):
+ * one process, not the listener's child, told each program as it starts
+ * and ends.  Should the listener die without exec_guard_stop() (SIGKILL),
+ * the programs still running get SIGTERM, and SIGKILL EXEC_KILL_GRACE_MS
+ * later, each with its process group: what a worker process per client
+ * used to do.  exec_guard_start() returns -1 with errno (no watchman:
+ * the calls that follow do nothing).
+ */
+struct exec_guard {
+	int	fd;		/* the pipe to it; -1: none */
+};
+
+int	exec_guard_start(struct exec_guard *g);
+void	exec_guard_add(struct exec_guard *g, pid_t pid);
+void	exec_guard_drop(struct exec_guard *g, pid_t pid);
+void	exec_guard_stop(struct exec_guard *g);
 
 /*
  * A waitpid(2) status as sockcat reports it: the exit status, 128+N for

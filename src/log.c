@@ -403,6 +403,129 @@ log_peer_close(const struct config *cfg, const struct sockaddr *peer,
 	    end->sent, end->rcvd, dropped);
 }
 
+/* The client of a relayed pair, as remote_address/port or remote_path. */
+static void
+jpeer(struct jline *j, const struct sockaddr *peer, socklen_t peerlen,
+    const char *client)
+{
+	char text[ADDR_TEXTLEN];
+	int port;
+
+	if (peer->sa_family == AF_UNIX) {
+		jkey_str(j, "remote_path", client);
+		return;
+	}
+	addr_numeric(peer, peerlen, text, &port);
+	jkey_str(j, "remote_address", text);
+	jkey_num(j, "remote_port", (unsigned long long)port);
+}
+
+void
+log_relay_upstream(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const char *client, const char *upstream)
+{
+	struct jline j;
+
+	if (!wanted(cfg, 1))
+		return;
+	if (!json(cfg)) {
+		fprintf(stderr, "sockcat: relaying %s to %s\n", client,
+		    upstream);
+		return;
+	}
+	jbegin(&j, "upstream");
+	jpeer(&j, peer, peerlen, client);
+	jkey_str(&j, "upstream", upstream);
+	jend(&j);
+}
+
+void
+log_relay_close(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const char *client, unsigned long long to_upstream,
+    unsigned long long to_client, long long ms, const char *how)
+{
+	struct jline j;
+
+	if (!wanted(cfg, 1))
+		return;
+	if (!json(cfg)) {
+		fprintf(stderr, "sockcat: closed %s (%s): to upstream %llu, "
+		    "to client %llu\n", client, how, to_upstream, to_client);
+		return;
+	}
+	jbegin(&j, "close");
+	jpeer(&j, peer, peerlen, client);
+	jkey_num(&j, "to_upstream", to_upstream);
+	jkey_num(&j, "to_client", to_client);
+	jkey_num(&j, "duration_ms", ms < 0 ? 0 : (unsigned long long)ms);
+	jkey_str(&j, "end", how);
+	jend(&j);
+}
+
+void
+log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const struct sockaddr *target, socklen_t targetlen,
+    int lport)
+{
+	char ptext[ADDR_TEXTLEN], ttext[ADDR_TEXTLEN], up[ADDR_TEXTLEN + 16];
+	struct jline j;
+	int pport, tport;
+
+	if (!wanted(cfg, 1))
+		return;
+	addr_numeric(peer, peerlen, ptext, &pport);
+	addr_numeric(target, targetlen, ttext, &tport);
+	snprintf(up, sizeof(up), "%s port %d", ttext, tport);
+	if (json(cfg)) {
+		jbegin(&j, "upstream");
+		jkey_str(&j, "remote_address", ptext);
+		jkey_num(&j, "remote_port", (unsigned long long)pport);
+		jkey_str(&j, "upstream", up);
+		jkey_num(&j, "local_port", (unsigned long long)lport);
+		jend(&j);
+		return;
+	}
+	fprintf(stderr, "sockcat: relaying %s port %d to %s from port %d\n",
+	    ptext, pport, up, lport);
+}
+
+void
+log_udp_map_close(const struct config *cfg, const struct sockaddr *peer,
+    socklen_t peerlen, const struct log_udp_map *m)
+{
+	char text[ADDR_TEXTLEN], dropped[64];
+	struct jline j;
+	int port;
+
+	if (!wanted(cfg, 1))
+		return;
+	addr_numeric(peer, peerlen, text, &port);
+	if (json(cfg)) {
+		jbegin(&j, "close");
+		jkey_str(&j, "remote_address", text);
+		jkey_num(&j, "remote_port", (unsigned long long)port);
+		jkey_num(&j, "to_upstream", m->to_upstream);
+		jkey_num(&j, "to_client", m->to_client);
+		jkey_num(&j, "duration_ms", m->ms < 0 ? 0 :
+		    (unsigned long long)m->ms);
+		jkey_str(&j, "end", m->how);
+		jkey_num(&j, "datagrams_to_upstream", m->dgrams_up);
+		jkey_num(&j, "datagrams_to_client", m->dgrams_down);
+		jkey_num(&j, "dropped", m->dropped);
+		jend(&j);
+		return;
+	}
+	dropped[0] = '\0';
+	if (m->dropped > 0)
+		snprintf(dropped, sizeof(dropped), ", %llu datagram%s dropped",
+		    m->dropped, m->dropped == 1 ? "" : "s");
+	fprintf(stderr, "sockcat: closed %s port %d (%s): to upstream %llu "
+	    "(%llu datagram%s), to client %llu (%llu datagram%s)%s\n", text,
+	    port, m->how, m->to_upstream, m->dgrams_up, m->dgrams_up == 1 ?
+	    "" : "s", m->to_client, m->dgrams_down, m->dgrams_down == 1 ? "" :
+	    "s", dropped);
+}
+
 /* A message event or line: "sockcat: MESSAGE". */
 static void
 message(const struct config *cfg, const char *event, const char *fmt,

@@ -87,6 +87,59 @@ struct log_peer_end {
 void	log_peer_close(const struct config *cfg, const struct sockaddr *peer,
 	    socklen_t peerlen, const struct log_peer_end *end);
 
+/* What one client of the UDP relay (-u --to) had, for log_udp_map_close(). */
+struct log_udp_map {
+	unsigned long long	 to_upstream, dgrams_up;	/* bytes, datagrams */
+	unsigned long long	 to_client, dgrams_down;
+	unsigned long long	 dropped;	/* datagrams not passed on */
+	long long		 ms;		/* how long it was mapped */
+	const char		*how;		/* "idle", "refused", ... */
+};
+
+/*
+ * A new client of the UDP relay, its upstream socket (local port lport)
+ * connected to target: with -v "sockcat: relaying ADDR port N to TADDR
+ * port M from port P"; with --json an "upstream" event with
+ * remote_address, remote_port, upstream ("TADDR port M") and local_port.
+ */
+void	log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
+	    socklen_t peerlen, const struct sockaddr *target,
+	    socklen_t targetlen, int lport);
+
+/*
+ * The end of a client's mapping in the UDP relay: with -v "sockcat:
+ * closed ADDR port N (HOW): to upstream B (D datagrams), to client B (D
+ * datagrams)" (and ", D datagrams dropped" when D > 0); with --json a
+ * "close" event with remote_address, remote_port, to_upstream,
+ * to_client, duration_ms, end, datagrams_to_upstream,
+ * datagrams_to_client and dropped.
+ */
+void	log_udp_map_close(const struct config *cfg,
+	    const struct sockaddr *peer, socklen_t peerlen,
+	    const struct log_udp_map *m);
+
+/*
+ * --to: one relayed client's upstream is connected.  With -v the line
+ * "sockcat: relaying CLIENT to UPSTREAM"; with --json an "upstream"
+ * event with the client (remote_address and remote_port, or
+ * remote_path) and upstream.  client is the peer as messages name it.
+ */
+void	log_relay_upstream(const struct config *cfg,
+	    const struct sockaddr *peer, socklen_t peerlen, const char *client,
+	    const char *upstream);
+
+/*
+ * --to: one relayed client's pair ended, how ("done", "idle", "upstream
+ * refused", ...), after to_upstream and to_client bytes.  With -v the
+ * line "sockcat: closed CLIENT (HOW): to upstream N, to client M"; with
+ * --json a "close" event with those numbers, log_close()'s duration and
+ * end, and the client as in log_relay_upstream().
+ */
+void	log_relay_close(const struct config *cfg, const struct sockaddr *peer,
+	    socklen_t peerlen, const char *client,
+	    unsigned long long to_upstream, unsigned long long to_client,
+	    long long ms, const char *how);
+
 /*
  * "sockcat: MESSAGE" on stderr, always: errors.  With --json, an error
  * event instead.  cfg may be NULL.

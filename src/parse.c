@@ -1,5 +1,8 @@
 /* parse.c -- strict parsers for option values: ports, numbers, times, TOS. */
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <netdb.h>
 
 #include <ctype.h>
@@ -424,4 +427,73 @@ parse_targets_free(struct target_list *list)
 	free(list->items);
 	list->items = NULL;
 	list->count = list->cap = 0;
+}
+
+/* The longest Unix socket path a relay target may name (sun_path). */
+#define RELAY_PATH_MAX	((int)sizeof(((struct sockaddr_un *)0)->sun_path))
+
+int
+parse_relay(const char *s, bool udp, struct relay_target *rt, char *err,
+    size_t errlen)
+{
+	const char *word = s, *host, *port;
+	enum relay_kind kind = udp ? RELAY_UDP : RELAY_TCP;
+	size_t hostlen;
+	int n;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->arg = s;
+	if (strncmp(s, "unix:", 5) == 0 || (strchr(s, '/') != NULL &&
+	    strncmp(s, "tcp:", 4) != 0 && strncmp(s, "udp:", 4) != 0)) {
+		if (strncmp(s, "unix:", 5) == 0)
+			word += 5;
+		if (word[0] == '\0' || strlen(word) >= (size_t)RELAY_PATH_MAX) {
+			snprintf(err, errlen, "invalid relay target \"%s\": "
+			    "a socket path must be 1-%d bytes", s,
+			    RELAY_PATH_MAX - 1);
+			return -1;
+		}
+		if ((rt->path = strdup(word)) == NULL)
+			goto nomem;
+		rt->kind = RELAY_UNIX;
+		return 0;
+	}
+	if (strncmp(s, "tcp:", 4) == 0 || strncmp(s, "udp:", 4) == 0) {
+		kind = s[0] == 't' ? RELAY_TCP : RELAY_UDP;
+		word += 4;
+	}
+	if (!parse_split_target(word, &host, &hostlen, &port) ||
+	    hostlen == 0 || *port == '\0') {
+		snprintf(err, errlen, "invalid relay target \"%s\": expected "
+		    "HOST:PORT, [ADDRESS]:PORT, tcp:, udp: or unix:PATH", s);
+		return -1;
+	}
+	if (parse_port(port, kind == RELAY_UDP ? "udp" : "tcp", false, &n,
+	    err, errlen) == -1) {
+		char why[PARSE_ERRLEN];
+		const char *p = strstr(err, "\": ");
+
+		snprintf(why, sizeof(why), "%s", p != NULL ? p + 3 : err);
+		snprintf(err, errlen, "invalid relay target \"%s\": port "
+		    "\"%s\": %s", s, port, why);
+		return -1;
+	}
+	if ((rt->host = strndup(host, hostlen)) == NULL ||
+	    (rt->port = strdup(port)) == NULL)
+		goto nomem;
+	rt->kind = kind;
+	return 0;
+nomem:
+	parse_relay_free(rt);
+	snprintf(err, errlen, "relay target: %s", strerror(errno));
+	return -1;
+}
+
+void
+parse_relay_free(struct relay_target *rt)
+{
+	free(rt->host);
+	free(rt->port);
+	free(rt->path);
+	memset(rt, 0, sizeof(*rt));
 }

@@ -110,6 +110,29 @@ int	parse_target_add(struct target_list *list, const char *host,
 /* Frees the targets and their strings. */
 void	parse_targets_free(struct target_list *list);
 
+/* --to: where a relay connects each client (cli.h's struct config). */
+enum relay_kind { RELAY_NONE = 0, RELAY_TCP, RELAY_UDP, RELAY_UNIX };
+struct relay_target {
+	enum relay_kind	 kind;	/* RELAY_NONE: no --to */
+	char		*host;	/* TCP, UDP: as given ("::1" without brackets) */
+	char		*port;
+	char		*path;	/* UNIX */
+	const char	*arg;	/* as typed, for messages */
+};
+
+/*
+ * A relay target: HOST:PORT or [ADDRESS]:PORT (UDP when udp, else TCP),
+ * tcp:HOST:PORT, udp:HOST:PORT, unix:PATH, or a word holding a '/' (a
+ * Unix path; unix:@NAME is an abstract one).  Fills *rt, its strings
+ * allocated (parse_relay_free()), rt->arg pointing at s.  Returns 0, or
+ * -1 with a reason naming s in err.
+ */
+int	parse_relay(const char *s, bool udp, struct relay_target *rt,
+	    char *err, size_t errlen);
+
+/* Frees the strings of rt and sets it back to RELAY_NONE. */
+void	parse_relay_free(struct relay_target *rt);
+
 /* True if s is a non-empty string of decimal digits only. */
 bool	parse_is_digits(const char *s);
 

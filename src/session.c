@@ -4,9 +4,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,16 +21,19 @@
 #include "exec.h"
 #include "expect.h"
 #include "fdpass.h"
+#include "link.h"
 #include "log.h"
 #include "loop.h"
 #include "proxy.h"
 #include "pump.h"
+#include "relay.h"
 #include "replay.h"
 #include "session.h"
 #include "sig.h"
 #include "sock.h"
 #include "tlog.h"
 #include "udppeers.h"
+#include "udprelay.h"
 #include "unixsock.h"
 
 #define ERRLEN		512
@@ -49,9 +49,13 @@ struct listener {
 	int			 port;		/* real port, for messages */
 	struct unix_file	 unix_made;	/* socket file to remove */
 	struct tlog		 log;
-	pid_t			*workers;	/* -k with -e/-c: live pids */
-	long			 nworkers;
-	bool			 concurrent;	/* a worker per client */
+	struct loop		 loop;		/* -k with -e/-c: the clients */
+	struct loop_io		 accept_w;
+	struct loop_timer	 wait_t;	/* -w: the wait for a client */
+	struct client		*clients;	/* live: linked, ending, closing */
+	long			 nclients;
+	struct exec_guard	 guard;		/* should we die by SIGKILL */
+	bool			 concurrent;	/* clients at once, on the loop */
 	int			 spare;		/* for EMFILE: sock_spare_open */
 	struct admit_noted	 noted;		/* -u -l: refused senders */
 	int			 served;
@@ -192,6 +196,20 @@ no_datagram(const struct config *cfg, int fd)
 	return EXIT_NET;
 }
 
+/* -e/-c: the link's ends are the program's pipes. */
+static void
+program_ends(struct link_ends *ends, const struct exec_child *child)
+{
+	/* The child's EOF on stdin is how it learns of the peer's. */
+	ends->in_fd = child->from_child;
+	ends->out_fd = child->to_child;
+	ends->close_out = true;
+	ends->in_name = "the program's stdout";
+	ends->out_name = "the program's stdin";
+	ends->out_may_close = true;
+	ends->program = child->pid;
+}
+
 /*
  * Pumps one connected socket between stdin/stdout, or a -e/-c child, and
  * turns the result into an exit status.  one_shot: the only session, so
@@ -203,13 +221,14 @@ serve_ended(const struct config *cfg, int fd, const char *peer,
 {
 	struct exec_child child;
 	struct expect match;
-	struct pump_ends ends;
+	struct link_ends ends;
 	struct pump_stats stats;
 	enum pump_result r;
 	char err[ERRLEN];
 	int status, child_status;
 	long long started;
 
+	memset(&ends, 0, sizeof(ends));
 	ends.net_fd = fd;
 	ends.peer = peer;
 	ends.log = tlog_active(log) ? log : NULL;
@@ -228,14 +247,7 @@ serve_ended(const struct config *cfg, int fd, const char *peer,
 			log_error(cfg, "%s", err);
 			return EXIT_NET;
 		}
-		/* The child's EOF on stdin is how it learns of the peer's. */
-		ends.in_fd = child.from_child;
-		ends.out_fd = child.to_child;
-		ends.close_out = true;
-		ends.in_name = "the program's stdout";
-		ends.out_name = "the program's stdin";
-		ends.out_may_close = true;
-		ends.program = child.pid;
+		program_ends(&ends, &child);
 	} else {
 		ends.in_fd = cfg->read_stdin ? STDIN_FILENO : -1;
 		ends.out_fd = STDOUT_FILENO;
@@ -545,6 +557,15 @@ run_connect(const struct config *cfg)
 			status = pass_connection(cfg, fd, peer);
 			break;
 		}
+		if (cfg->relay.kind == RELAY_UDP) {
+			status = udprelay_run(cfg, fd, -1, &log);
+			close(fd);
+			break;
+		}
+		if (cfg->relay.kind != RELAY_NONE) {
+			status = relay_connect(cfg, fd, peer, &log);
+			break;
+		}
 		/* stdout stays open for the output of the next attempts. */
 		status = serve(cfg, fd, peer, !again, &log);
 		sock_close_after_send(fd, CLOSE_GRACE_MS);
@@ -561,82 +582,6 @@ run_connect(const struct config *cfg)
 		status = EXIT_NET;
 	tlog_close(&log);
 	return status;
-}
-
-/* Takes an ended worker out of the table. */
-static void
-forget_worker(struct listener *l, pid_t pid)
-{
-	long i;
-
-	for (i = 0; i < l->nworkers; i++) {
-		if (l->workers[i] == pid) {
-			l->workers[i] = l->workers[--l->nworkers];
-			return;
-		}
-	}
-}
-
-/* Reaps ended -k workers without blocking. */
-static void
-reap_workers(struct listener *l)
-{
-	pid_t pid;
-
-	while (l->nworkers > 0 && (pid = waitpid(-1, NULL, WNOHANG)) > 0)
-		forget_worker(l, pid);
-}
-
-/*
- * No more clients (-w ran out, or accept failed): the sessions in
- * progress end on their own.  A signal cuts the wait short.
- */
-static void
-wait_workers(struct listener *l)
-{
-	pid_t pid;
-
-	while (l->nworkers > 0 && sig_pending() == 0) {
-		pid = sig_waitpid(-1, NULL);
-		if (pid > 0)
-			forget_worker(l, pid);
-		else if (errno != EINTR)
-			break;
-	}
-}
-
-/*
- * On the way out after a signal: end the workers and wait for them,
- * leaving no zombie.  Each ends its program as exec_wait() does, within
- * EXEC_KILL_GRACE_MS.
- */
-static void
-stop_workers(struct listener *l)
-{
-	long i;
-
-	for (i = 0; i < l->nworkers; i++)
-		(void)kill(l->workers[i], SIGTERM);
-	for (i = 0; i < l->nworkers; i++)
-		while (waitpid(l->workers[i], NULL, 0) == -1 && errno == EINTR)
-			;
-	l->nworkers = 0;
-}
-
-/*
- * In a new worker: have SIGTERM come when the listener dies, even by
- * SIGKILL, so that neither the worker nor its program outlives it.
- * Linux only (PR_SET_PDEATHSIG); elsewhere such a worker runs on until
- * its session ends.  Returns -1 if the listener is already gone.
- */
-static int
-follow_listener(pid_t listener)
-{
-#ifdef __linux__
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
-	/* It may have died before prctl: then no signal will come. */
-	return getppid() == listener ? 0 : -1;
 }
 
 /*
@@ -692,7 +637,7 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 		return RETRY;
 	}
 	if (!cfg->udp && admit_check(cfg, (struct sockaddr *)&ss, len,
-	    l->concurrent ? l->nworkers : -1, peer) != ADMIT_OK) {
+	    -1, peer) != ADMIT_OK) {
 		close(*fd);
 		return RETRY;
 	}
@@ -707,35 +652,331 @@ next_client(struct listener *l, int *fd, char *peer, size_t peerlen)
 }
 
 /*
- * -k with -e/-c: a worker process per client; next_client() has kept
- * their number within --max-conns.
+ * -k with -e/-c: every client on the listener's loop, in one process.  A
+ * client goes through three states, each on the loop: LINKED (a link
+ * between its socket and its program's pipes), ENDING (the program gets
+ * EOF, and is reaped or ended: exec_end_start) and CLOSING (the socket's
+ * close after send: sock_closing_start); then it is freed.  It counts
+ * for --max-conns until then, as a worker process did.
  */
+enum client_state { LINKED, ENDING, CLOSING };
+
+struct client {
+	struct listener		*l;
+	struct client		*next, *prev;
+	enum client_state	 state;
+	int			 fd;
+	char			 peer[PEERLEN];
+	struct exec_child	 child;
+	struct exec_ending	 ending;
+	struct link_ends	 ends;
+	struct link		*link;
+	struct expect		 match;
+	bool			 matching;	/* match needs expect_free */
+	struct sock_closing	 closing;
+	enum pump_result	 end;
+	struct pump_stats	 stats;
+	int			 status;
+	long long		 started;
+};
+
+static void	client_ending(struct client *c, enum pump_result r,
+		    const struct pump_stats *stats, const char *err);
+
+/* The socket is closed: the client is gone. */
 static void
-spawn_worker(struct listener *l, int fd, const char *peer)
+client_closed(struct sock_closing *sc, void *arg)
+{
+	struct client *c = arg;
+	struct listener *l = c->l;
+
+	(void)sc;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	l->nclients--;
+	free(c);
+	/* Winding down: the last one out ends the run. */
+	if (l->lfd == -1 && l->nclients == 0)
+		loop_stop(&l->loop);
+}
+
+static void
+client_close(struct client *c)
+{
+	c->state = CLOSING;
+	if (sock_closing_start(&c->l->loop, &c->closing, c->fd,
+	    CLOSE_GRACE_MS, client_closed, c) == 1)
+		client_closed(&c->closing, c);
+}
+
+/* The program is reaped: its status, the --json close event, the close. */
+static void
+program_over(struct exec_ending *e, int child_status, void *arg)
+{
+	struct client *c = arg;
+	const struct config *cfg = c->l->cfg;
+
+	(void)e;
+	exec_guard_drop(&c->l->guard, c->child.pid);
+	if (c->status == 0 || child_status != 0)
+		c->status = child_status;
+	if (log_failed(cfg, &c->l->log) && c->status == 0)
+		c->status = EXIT_NET;
+	log_close(cfg, c->stats.sent, c->stats.rcvd,
+	    clock_ms() - c->started, end_names[c->end]);
+	client_close(c);
+}
+
+/* The link ended: report it as serve_ended() does, then end the program. */
+static void
+link_over(struct link *lk, enum pump_result r,
+    const struct pump_stats *stats, const char *err, void *arg)
+{
+	struct client *c = arg;
+
+	(void)lk;
+	client_ending(c, r, stats, err);
+}
+
+static void
+client_ending(struct client *c, enum pump_result r,
+    const struct pump_stats *stats, const char *err)
+{
+	const struct config *cfg = c->l->cfg;
+
+	c->state = ENDING;
+	c->end = r;
+	c->stats = *stats;
+	c->status = report(cfg, r, stats, err);
+	link_free(c->link);
+	c->link = NULL;
+	if (c->matching)
+		expect_free(&c->match);
+	c->matching = false;
+	if (exec_end_start(&c->l->loop, &c->ending, &c->child,
+	    EXEC_TERM_GRACE_MS, program_over, c) == 1)
+		program_over(&c->ending, c->ending.status, c);
+}
+
+/* Children ended: each is some client's program. */
+static void
+reap_programs(struct loop *lp, void *arg)
+{
+	struct listener *l = arg;
+	struct client *c;
+	int st;
+	pid_t pid;
+
+	(void)lp;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (c = l->clients; c != NULL; c = c->next)
+			if (c->child.pid == pid && !c->ending.reaped)
+				break;
+		if (c == NULL)
+			continue;
+		if (c->link != NULL)
+			link_program_exited(c->link);
+		exec_end_reaped(&c->ending, st);
+	}
+}
+
+/* An admitted client: its program, and the link to it. */
+static void
+client_start(struct listener *l, int fd, const char *peer)
 {
 	const struct config *cfg = l->cfg;
-	pid_t pid, listener = getpid();
-	int status;
+	struct pump_stats none;
+	struct client *c;
+	char err[ERRLEN];
 
-	if ((pid = fork()) == -1) {
-		log_error(cfg, "serve %s: fork: %s", peer, strerror(errno));
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_error(cfg, "serve %s: %s", peer, strerror(errno));
 		close(fd);
 		return;
 	}
-	if (pid == 0) {
-		/* The worker holds no listener and no other client. */
-		close(l->lfd);
-		if (l->spare != -1)
-			close(l->spare);
-		if (follow_listener(listener) == -1)
-			_exit(EXIT_NET);
-		status = serve(cfg, fd, peer, false, &l->log);
-		sock_close_after_send(fd, CLOSE_GRACE_MS);
-		_exit(status);
-	}
-	l->workers[l->nworkers++] = pid;
+	c->l = l;
+	c->fd = fd;
+	c->started = clock_ms();
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->next = l->clients;
+	if (l->clients != NULL)
+		l->clients->prev = c;
+	l->clients = c;
+	l->nclients++;
 	l->served++;
-	close(fd);
+	memset(&none, 0, sizeof(none));
+	exec_end_init(&c->ending, -1);
+	if (cfg->expect != NULL) {
+		if (expect_init(&c->match, cfg->expect, err,
+		    sizeof(err)) == -1) {
+			log_error(cfg, "--expect \"%s\": %s", cfg->expect, err);
+			client_close(c);
+			return;
+		}
+		c->matching = true;
+		c->ends.expect = &c->match;
+	}
+	if (exec_start(cfg, fd, &c->child, err, sizeof(err)) == -1) {
+		log_error(cfg, "%s", err);
+		if (c->matching)
+			expect_free(&c->match);
+		client_close(c);
+		return;
+	}
+	exec_end_init(&c->ending, c->child.pid);
+	exec_guard_add(&l->guard, c->child.pid);
+	c->ends.net_fd = fd;
+	c->ends.peer = c->peer;
+	c->ends.log = tlog_active(&l->log) ? &l->log : NULL;
+	program_ends(&c->ends, &c->child);
+	if ((c->link = link_start(&l->loop, cfg, &c->ends, link_over, c, err,
+	    sizeof(err))) == NULL)
+		client_ending(c, PUMP_LOCAL_ERROR, &none, err);
+}
+
+/* -w: no client came within it.  As next_client() says it. */
+static void
+wait_over(struct loop *lp, struct loop_timer *t)
+{
+	struct listener *l = t->arg;
+	const struct config *cfg = l->cfg;
+
+	l->status = EXIT_NET;
+	if (l->served > 0)
+		l->status = 0;	/* -k: the clients have stopped coming */
+	else if (cfg->unix_socket)
+		log_error(cfg, "no connection on %s within -w %s",
+		    cfg->unix_path, cfg->wait_arg);
+	else
+		log_error(cfg, "no connection on port %d within -w %s",
+		    l->port, cfg->wait_arg);
+	loop_stop(lp);
+}
+
+/* The listener is ready: accept, admit and start one client. */
+static void
+accept_ready(struct loop *lp, struct loop_io *w, short revents)
+{
+	struct listener *l = w->arg;
+	const struct config *cfg = l->cfg;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char err[ERRLEN], peer[PEERLEN];
+	int fd;
+
+	(void)revents;
+	if (cfg->wait_ms != NO_LIMIT &&
+	    loop_timer_start(lp, &l->wait_t, clock_ms() + cfg->wait_ms) == -1)
+		loop_timer_stop(lp, &l->wait_t);
+	fd = sock_accept_now(cfg, l->lfd, &ss, &len, err, sizeof(err));
+	if (fd == -1) {
+		if (err[0] == '\0' && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK || errno == ECONNABORTED ||
+		    errno == EINTR))
+			return;
+		if (err[0] == '\0' && admit_shed(cfg, l->lfd, &l->spare,
+		    errno))
+			return;
+		l->status = EXIT_NET;
+		if (err[0] != '\0')
+			log_error(cfg, "%s", err);
+		else
+			log_error(cfg, "accept on port %d: %s", l->port,
+			    strerror(errno));
+		loop_stop(lp);
+		return;
+	}
+	peer_text((struct sockaddr *)&ss, len, peer, sizeof(peer));
+	if (admit_check(cfg, (struct sockaddr *)&ss, len, l->nclients,
+	    peer) != ADMIT_OK) {
+		close(fd);
+		return;
+	}
+	log_accepted(cfg, fd, (struct sockaddr *)&ss, len);
+	client_start(l, fd, peer);
+}
+
+/*
+ * Serves clients at once until -w runs out without one, accepting fails
+ * or a signal comes; the clients in progress go on (see end_clients).
+ */
+static void
+serve_clients(struct listener *l)
+{
+	const struct config *cfg = l->cfg;
+
+	/* Without it, a listener killed by SIGKILL leaves its programs. */
+	if (exec_guard_start(&l->guard) == -1)
+		log_note(cfg, 2, "start the watchman of the programs: %s",
+		    strerror(errno));
+	loop_on_child(&l->loop, reap_programs, l);
+	loop_io_set(&l->accept_w, l->lfd, accept_ready, l);
+	loop_timer_set(&l->wait_t, wait_over, l);
+	if (loop_io_start(&l->loop, &l->accept_w, POLLIN) == -1 ||
+	    (cfg->wait_ms != NO_LIMIT && loop_timer_start(&l->loop,
+	    &l->wait_t, clock_ms() + cfg->wait_ms) == -1)) {
+		log_error(cfg, "allocate the event loop: %s", strerror(errno));
+		l->status = EXIT_NET;
+		return;
+	}
+	switch (loop_run(&l->loop)) {
+	case LOOP_SIGNAL:
+		l->status = EXIT_NET;
+		break;
+	case LOOP_ERROR:
+		log_error(cfg, "poll descriptors: %s", strerror(errno));
+		l->status = EXIT_NET;
+		break;
+	default:
+		break;
+	}
+	loop_io_stop(&l->loop, &l->accept_w);
+	loop_timer_stop(&l->loop, &l->wait_t);
+}
+
+/* Going down on a signal: every program gets EOF and the signal. */
+static void
+end_clients_now(struct listener *l)
+{
+	struct client *c, *next;
+
+	loop_wind_down(&l->loop);
+	for (c = l->clients; c != NULL; c = next) {
+		next = c->next;		/* c may be freed on the way */
+		if (c->state == LINKED && c->link != NULL)
+			link_stop(c->link, PUMP_SIGNAL);
+		else if (c->state == ENDING)
+			exec_end_signal(&c->ending, sig_pending());
+	}
+}
+
+/*
+ * After the listener has closed: the clients in progress end on their
+ * own (-w bounds the wait for a client, never a session), or at once on
+ * a signal, their programs within the grace times.  No zombie is left.
+ */
+static void
+end_clients(struct listener *l)
+{
+	if (!l->concurrent)
+		return;
+	while (l->nclients > 0) {
+		if (sig_pending() != 0)
+			end_clients_now(l);
+		if (l->nclients == 0)
+			break;
+		if (loop_run(&l->loop) == LOOP_ERROR) {
+			/* Nothing left to wait with: end them the hard way. */
+			log_error(l->cfg, "poll descriptors: %s",
+			    strerror(errno));
+			break;
+		}
+	}
+	exec_guard_stop(&l->guard);
 }
 
 /* Accepts clients until one-shot mode is done, -w runs out or a signal. */
@@ -749,16 +990,11 @@ accept_loop(struct listener *l)
 	int fd;
 
 	for (;;) {
-		reap_workers(l);
 		w = next_client(l, &fd, peer, sizeof(peer));
 		if (w == RETRY)
 			continue;
 		if (w == STOP)
 			break;
-		if (l->concurrent) {
-			spawn_worker(l, fd, peer);
-			continue;
-		}
 		/* One-shot: stop listening now, refusing anyone queued. */
 		if (!cfg->keep_open && fd != l->lfd) {
 			close(l->lfd);
@@ -832,19 +1068,16 @@ run_listen(const struct config *cfg)
 	char err[ERRLEN], text[ADDR_TEXTLEN];
 
 	memset(&l, 0, sizeof(l));
+	loop_init(&l.loop);
+	l.guard.fd = -1;
 	l.cfg = cfg;
-	l.spare = cfg->keep_open ? sock_spare_open() : -1;
+	/* A relay keeps its own spare. */
+	l.spare = cfg->keep_open && cfg->relay.kind == RELAY_NONE ?
+	    sock_spare_open() : -1;
 	l.concurrent = cfg->keep_open && has_exec(cfg) && !cfg->udp;
 	if (tlog_open(&l.log, cfg->hex_path, cfg->raw_path, cfg->raw_append,
 	    err, sizeof(err)) == -1) {
 		log_error(cfg, "%s", err);
-		return EXIT_NET;
-	}
-	if (l.concurrent &&
-	    (l.workers = calloc((size_t)cfg->max_conns,
-	    sizeof(*l.workers))) == NULL) {
-		log_error(cfg, "allocate worker table: %s", strerror(errno));
-		tlog_close(&l.log);
 		return EXIT_NET;
 	}
 	memset(&bound, 0, sizeof(bound));
@@ -888,13 +1121,20 @@ run_listen(const struct config *cfg)
 		l.status = EXIT_NET;
 		goto out;
 	}
-	if (cfg->broker)
+	if (cfg->relay.kind != RELAY_NONE && !cfg->udp) {
+		l.status = relay_listen(cfg, l.lfd, l.port, &l.log);
+		l.lfd = -1;	/* relay_listen closed it */
+	} else if (cfg->broker)
 		l.status = broker_run(cfg, l.lfd, &l.log);
+	else if (cfg->udp && cfg->relay.kind == RELAY_UDP)
+		l.status = udprelay_run(cfg, l.lfd, l.port, &l.log);
 	else if (cfg->udp && cfg->keep_open && has_exec(cfg))
 		l.status = udppeers_run(cfg, l.lfd, l.port, &l.log);
 	else if (cfg->udp && cfg->keep_open)
 		l.status = serve(cfg, l.lfd, "the latest sender", false,
 		    &l.log);
+	else if (l.concurrent)
+		serve_clients(&l);
 	else
 		accept_loop(&l);
 out:
@@ -903,6 +1143,7 @@ out:
 		sock_udp_unlock(l.lfd);
 	if (l.lfd != -1)
 		close(l.lfd);
+	l.lfd = -1;
 	if (l.spare != -1)
 		close(l.spare);
 	/* Every exit path, signals included, gets here: remove the files. */
@@ -911,9 +1152,8 @@ out:
 	/* -u -l: the senders refused before the lock, counted as in -k. */
 	admit_dropped_note(cfg, &l.noted);
 	/* -w bounds the wait for a client, never a session in progress. */
-	wait_workers(&l);
-	stop_workers(&l);
-	free(l.workers);
+	end_clients(&l);
+	loop_free(&l.loop);
 	if (log_failed(cfg, &l.log) && l.status == 0)
 		l.status = EXIT_NET;
 	tlog_close(&l.log);

@@ -462,15 +462,27 @@ sock_accept(const struct config *cfg, int lfd, long timeout_ms,
 	for (;;) {
 		if (wait_fd(lfd, POLLIN, timeout_ms, true) == -1)
 			return -1;
-		*peerlen = sizeof(*peer);
-		fd = accept(lfd, (struct sockaddr *)peer, peerlen);
-		if (fd != -1)
-			break;
+		if ((fd = sock_accept_now(cfg, lfd, peer, peerlen, err,
+		    errlen)) != -1 || err[0] != '\0')
+			return fd;
 		/* The client may have gone between poll and accept. */
 		if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != ECONNABORTED && errno != EINTR)
 			return -1;
 	}
+}
+
+int
+sock_accept_now(const struct config *cfg, int lfd,
+    struct sockaddr_storage *peer, socklen_t *peerlen, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	err[0] = '\0';
+	*peerlen = sizeof(*peer);
+	if ((fd = accept(lfd, (struct sockaddr *)peer, peerlen)) == -1)
+		return -1;
 	if (set_fd_flags(fd) == -1 ||
 	    set_options(fd, peer->ss_family, cfg, err, errlen) == -1) {
 		sock_close_keep_errno(fd);
@@ -566,16 +578,82 @@ discard_input(int fd)
 	return true;
 }
 
-void
-sock_close_after_send(int fd, long grace_ms)
+/*
+ * One look at a closing socket: done (closed, and done called) once the
+ * peer has taken all we sent, has closed, the grace ran out without
+ * progress, or a terminating signal came; else waits for input, or
+ * CLOSE_LOOK_MS to see the queue shrink.
+ */
+#define CLOSE_LOOK_MS	50
+
+static void	closing_look(struct sock_closing *c);
+
+static void
+closing_input(struct loop *l, struct loop_io *w, short revents)
 {
-	long long deadline = clock_ms() + grace_ms;
-	long left, last = -1;
+	(void)l;
+	(void)revents;
+	closing_look(w->arg);
+}
+
+static void
+closing_timer(struct loop *l, struct loop_timer *t)
+{
+	(void)l;
+	closing_look(t->arg);
+}
+
+static void
+closing_done(struct sock_closing *c)
+{
+	loop_io_stop(c->loop, &c->io);
+	loop_timer_stop(c->loop, &c->timer);
+	close(c->fd);
+	c->fd = -1;
+	if (c->done != NULL)
+		c->done(c, c->arg);
+}
+
+static void
+closing_look(struct sock_closing *c)
+{
+	long left;
+
+	/* All we sent has arrived: a reset can no longer cost any. */
+	if ((left = unacked_bytes(c->fd)) == 0 || !discard_input(c->fd) ||
+	    sig_pending() != 0) {
+		closing_done(c);
+		return;
+	}
+	if (left != c->last) {	/* progress: the grace starts again */
+		c->last = left;
+		c->deadline = clock_ms() + c->grace_ms;
+	}
+	if (clock_until(c->deadline) == 0 ||
+	    loop_timer_start(c->loop, &c->timer, clock_ms() +
+	    CLOSE_LOOK_MS < c->deadline ? clock_ms() + CLOSE_LOOK_MS :
+	    c->deadline) == -1)
+		closing_done(c);
+}
+
+int
+sock_closing_start(struct loop *l, struct sock_closing *c, int fd,
+    long grace_ms, void (*done)(struct sock_closing *, void *), void *arg)
+{
 	struct sockaddr_storage self;
 	socklen_t len = sizeof(self);
 	int type = 0;
 	socklen_t tlen = sizeof(type);
 
+	c->loop = l;
+	c->fd = fd;
+	c->grace_ms = grace_ms;
+	c->deadline = clock_ms() + grace_ms;
+	c->last = -1;
+	c->done = NULL;
+	c->arg = arg;
+	loop_io_set(&c->io, fd, closing_input, c);
+	loop_timer_set(&c->timer, closing_timer, c);
 	/*
 	 * Only TCP loses data this way: a Unix socket's data is already in
 	 * the peer's queue, and a datagram is sent or not.
@@ -584,25 +662,35 @@ sock_close_after_send(int fd, long grace_ms)
 	    type != SOCK_STREAM ||
 	    getsockname(fd, (struct sockaddr *)&self, &len) == -1 ||
 	    (self.ss_family != AF_INET && self.ss_family != AF_INET6) ||
-	    shutdown(fd, SHUT_WR) == -1) {
-		close(fd);
-		return;
+	    shutdown(fd, SHUT_WR) == -1 ||
+	    loop_io_start(l, &c->io, POLLIN) == -1) {
+		closing_done(c);
+		return 1;
 	}
-	for (;;) {
-		/* All we sent has arrived: a reset can no longer cost any. */
-		if ((left = unacked_bytes(fd)) == 0)
-			break;
-		if (!discard_input(fd) || sig_pending() != 0)
-			break;
-		if (left != last) {	/* progress: the grace starts again */
-			last = left;
-			deadline = clock_ms() + grace_ms;
-		}
-		if (clock_until(deadline) == 0)
-			break;
-		/* Wake for input, or every 50 ms to see the queue shrink. */
-		if (loop_wait_fd(fd, POLLIN, 50) == -1 && errno != EINTR)
-			break;
-	}
-	close(fd);
+	closing_look(c);
+	if (c->fd == -1)
+		return 1;
+	c->done = done;
+	return 0;
+}
+
+static void
+closed_stop(struct sock_closing *c, void *arg)
+{
+	(void)arg;
+	loop_stop(c->loop);
+}
+
+/* The blocking close: the same, on a loop of its own. */
+void
+sock_close_after_send(int fd, long grace_ms)
+{
+	struct sock_closing c;
+	struct loop l;
+
+	loop_init(&l);
+	if (sock_closing_start(&l, &c, fd, grace_ms, closed_stop,
+	    NULL) == 0 && loop_run(&l) != LOOP_STOPPED)
+		closing_done(&c);	/* a signal, or poll(2) failed */
+	loop_free(&l);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "loop.h"
 
 /*
  * Every function here returns a descriptor or 0 on success.  On failure
@@ -49,6 +50,27 @@ void	sock_close_keep_errno(int fd);
 void	sock_close_after_send(int fd, long grace_ms);
 
 /*
+ * The same on a loop: c is the caller's until done(c, arg) is called,
+ * with fd closed.  Returns 1 when it was over at once (fd closed, done
+ * not called), else 0.  A terminating signal ends it at the next look.
+ */
+struct sock_closing {
+	struct loop	*loop;
+	int		 fd;		/* -1 once closed */
+	struct loop_io	 io;		/* input to discard */
+	struct loop_timer timer;	/* the next look at the send queue */
+	long		 grace_ms;
+	long long	 deadline;
+	long		 last;		/* unacknowledged bytes last seen */
+	void		(*done)(struct sock_closing *, void *);
+	void		*arg;
+};
+
+int	sock_closing_start(struct loop *l, struct sock_closing *c, int fd,
+	    long grace_ms, void (*done)(struct sock_closing *, void *),
+	    void *arg);
+
+/*
  * Connects to ai with cfg's socket options and source address/port,
  * waiting at most cfg->wait_ms.
  */
@@ -86,6 +108,15 @@ void	sock_udp_unlock(int fd);
  * ended (see sig_child_exited), so the caller can reap it.
  */
 int	sock_accept(const struct config *cfg, int lfd, long timeout_ms,
+	    struct sockaddr_storage *peer, socklen_t *peerlen, char *err,
+	    size_t errlen);
+
+/*
+ * The accept(2) of sock_accept() alone, for a listener on the loop that
+ * saw lfd ready: -1 with errno (EAGAIN: the client went), or with a
+ * reason in err when the socket options failed.
+ */
+int	sock_accept_now(const struct config *cfg, int lfd,
 	    struct sockaddr_storage *peer, socklen_t *peerlen, char *err,
 	    size_t errlen);
 

@@ -20,7 +20,8 @@ _sockcat_long_flags='ipv4 ipv6 broadcast crlf socket-debug no-stdin help
 _sockcat_long_args='sh-exec exec recv-buffer interval ttl min-ttl send-buffer
 	hex-dump proxy-user source-port quit source tos recv-limit wait
 	proxy-type proxy allow allowfile delay deny denyfile idle-timeout
-	max-conns output proxy-auth retry retry-interval port-file expect'
+	max-conns output proxy-auth retry retry-interval port-file expect
+	to'
 _sockcat_long_optional='progress'
 
 _sockcat_tos='lowdelay throughput reliability lowcost critical inetcontrol

@@ -1,4 +1,4 @@
-/* pump.c -- the stdio session: a link of stdio and a socket, on the loop. */
+/* link.c -- a link: two lanes between a socket and two ends, on a loop. */
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,13 +20,12 @@
 #include "expect.h"
 #include "fdflags.h"
 #include "log.h"
-#include "pump.h"
+#include "link.h"
 #include "sig.h"
 #include "loop.h"
 #include "lowat.h"
 #include "progress.h"
 #include "telnet.h"
-#include "tty.h"
 #include "zerocopy.h"
 
 /*
@@ -95,18 +94,19 @@ struct lane {
 
 struct pump {
 	const struct config	*cfg;
-	const struct pump_ends	*ends;
-	struct loop		 loop;
-	struct loop_hook	 round;		/* before each wait */
+	const struct link_ends	*ends;
+	struct loop		*loop;		/* the caller's */
+	struct loop_hook	 round;		/* before a wait, after events */
 	struct loop_timer	 deadline;	/* the round's earliest */
-	enum pump_result	 result;	/* once loop_stop()ped */
+	link_done_fn		*done;		/* told once, at the end */
+	void			*done_arg;
+	bool			 ended;		/* done was called */
 	struct buf		 to_net, to_out, ctl;
 	struct telnet		 telnet;
 	struct fdflags		 saved;		/* stdio flags to put back */
 	struct lane		 up;		/* stdin to the socket */
 	struct lane		 down;		/* the socket to stdout */
 	struct dgrams		*dg;		/* LANE_DGRAMS only */
-	struct tty_saved	 tty;		/* --tty: modes to put back */
 	struct lowat		 lowat;		/* bulk receive: fewer wakeups */
 
 	/*
@@ -150,9 +150,16 @@ struct pump {
 	long long	quit_deadline;
 	long long	next_line;	/* -i: when the next line may go */
 
-	struct pump_stats	*stats;
-	char			*err;
+	struct pump_stats	*stats;		/* &stats_mem */
+	char			*err;		/* errbuf */
 	size_t			 errlen;
+	struct pump_stats	 stats_mem;
+	char			 errbuf[LINK_ERRLEN];
+};
+
+/* The link its owner holds: the pump state is all of it. */
+struct link {
+	struct pump	 p;
 };
 
 static void	lane_to_copy(struct lane *);
@@ -574,7 +581,8 @@ static void
 finish_stdin(struct pump *p)
 {
 	p->stdin_done = true;
-	if (p->cfg->half_close && !p->cfg->udp && p->stdin_gave) {
+	if (p->cfg->half_close && !p->cfg->udp &&
+	    (p->stdin_gave || p->ends->fin_always)) {
 		/* ENOTCONN: the peer is gone; net EOF or an error will tell. */
 		(void)shutdown(p->ends->net_fd, SHUT_WR);
 		p->write_shut = true;
@@ -631,7 +639,7 @@ zero_copy_allowed(const struct pump *p)
 static void
 choose_lanes(struct pump *p)
 {
-	const struct pump_ends *e = p->ends;
+	const struct link_ends *e = p->ends;
 	struct stat st;
 	int fds[2], fl;
 
@@ -671,7 +679,7 @@ choose_lanes(struct pump *p)
 	fl = fcntl(e->out_fd, F_GETFL);
 	if (fl == -1 || (fl & O_APPEND) ||
 	    !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) &&
-	    !isatty(e->out_fd))))
+	    !isatty(e->out_fd)) || p->out_type == SOCK_STREAM))
 		return;
 	if (zc_pipe(fds, &p->down.cap) == -1)
 		return;
@@ -998,6 +1006,14 @@ session_over(struct pump *p, enum pump_result *why)
 		return true;
 	}
 	/*
+	 * A peer on in_fd failed (a relay's upstream, reset): all it sent
+	 * has gone on, and nothing more can reach it.
+	 */
+	if (p->ends->in_peer && p->stdin_failed && p->stdin_done) {
+		*why = PUMP_NET_ERROR;
+		return true;
+	}
+	/*
 	 * -e/-c: its output has all been sent and it takes no more input
 	 * (it exited, or closed its stdin): the connection has nothing left
 	 * to do, even if the peer keeps sending or --no-shutdown kept our
@@ -1039,7 +1055,7 @@ note_still_sending(struct pump *p)
 {
 	if (p->told_waiting || p->net_in_open || out_pending(p) > 0 ||
 	    p->stdin_done || p->net_failed || p->ends->program > 0 ||
-	    p->cfg->send_only)
+	    p->cfg->send_only || p->ends->in_peer)	/* a relay: as usual */
 		return;
 	p->told_waiting = true;
 	log_note(p->cfg, 1, "peer closed; still sending %s (use -d or "
@@ -1115,7 +1131,7 @@ next_deadline(const struct pump *p, bool waiting_for_line)
 static void
 want(struct pump *p, struct loop_io *w, bool on, short events)
 {
-	loop_io_want(&p->loop, w, on ? events : 0);
+	loop_io_want(p->loop, w, on ? events : 0);
 }
 
 /* What stdin-to-socket waits for this round, by its mode. */
@@ -1311,12 +1327,35 @@ start_extras(struct pump *p)
 		p->in_size = (long long)st.st_size;
 }
 
+/*
+ * The link's round hook runs only in rounds where one of its ends or its
+ * deadline fired: idle links cost the loop nothing per round.  ENOMEM
+ * (the loop's hook list) leaves nobody to run the link: it ends.
+ */
+static void
+wake(struct pump *p)
+{
+	if (loop_hook_start(p->loop, &p->round) == -1)
+		link_stop((struct link *)p, fail(p, PUMP_LOCAL_ERROR,
+		    "allocate", "the event loop", errno));
+}
+
 /* An end of the link was ready: its lane acts on it in end_round(). */
 static void
 end_ready(struct loop *l, struct loop_io *w, short revents)
 {
+	struct pump *p = w->arg;
+
 	(void)l;
-	*(short *)w->arg = revents;
+	if (w == &p->up.src)
+		p->up.src_ev = revents;
+	else if (w == &p->up.dst)
+		p->up.dst_ev = revents;
+	else if (w == &p->down.src)
+		p->down.src_ev = revents;
+	else
+		p->down.dst_ev = revents;
+	wake(p);
 }
 
 /* The round's deadline came: the next round sees what is due. */
@@ -1324,7 +1363,7 @@ static void
 deadline_due(struct loop *l, struct loop_timer *t)
 {
 	(void)l;
-	(void)t;
+	wake(t->arg);
 }
 
 /*
@@ -1354,8 +1393,10 @@ end_round(struct pump *p)
 }
 
 /*
- * Before each wait: end the round just waited, apply the end-of-stream
- * rules, and set what the ends wait for, and until when.
+ * Before a wait, in a round after one of the link's ends or its deadline
+ * fired: end the round just waited, apply the end-of-stream rules, set
+ * what the ends wait for, and until when.  Then the hook rests until the
+ * next event.
  */
 static void
 next_round(struct loop *l, struct loop_hook *h)
@@ -1389,123 +1430,178 @@ next_round(struct loop *l, struct loop_hook *h)
 		    errno);
 		goto stop;
 	}
+	loop_hook_stop(l, h);
 	return;
 stop:
-	p->result = r;
-	loop_stop(l);
+	link_stop((struct link *)p, r);
 }
 
-/* Runs the session on the loop, a lane for each direction, until it ends. */
-static enum pump_result
-run(struct pump *p)
+/* Stops every watcher of the link: it waits for nothing any more. */
+static void
+unwatch(struct pump *p)
 {
-	const struct pump_ends *e = p->ends;
-	struct loop *l = &p->loop;
+	loop_io_stop(p->loop, &p->up.src);
+	loop_io_stop(p->loop, &p->up.dst);
+	loop_io_stop(p->loop, &p->down.src);
+	loop_io_stop(p->loop, &p->down.dst);
+	loop_timer_stop(p->loop, &p->deadline);
+	loop_hook_stop(p->loop, &p->round);
+}
 
-	loop_io_set(&p->up.src, e->in_fd, end_ready, &p->up.src_ev);
-	loop_io_set(&p->up.dst, e->net_fd, end_ready, &p->up.dst_ev);
-	loop_io_set(&p->down.src, e->net_fd, end_ready, &p->down.src_ev);
-	loop_io_set(&p->down.dst, e->out_fd, end_ready, &p->down.dst_ev);
+void
+link_stop(struct link *lk, enum pump_result r)
+{
+	struct pump *p = &lk->p;
+
+	if (p->ended)
+		return;
+	p->ended = true;
+	unwatch(p);
+	/* A read after the failed send may have put its own error there. */
+	if (r == PUMP_NET_ERROR && p->send_errno != 0)
+		(void)fail(p, r, "write to", p->ends->peer, p->send_errno);
+	count_unsent(p);
+	admit_dropped_note(p->cfg, &p->noted);
+	p->stats->heard = p->peerlen > 0;
+	end_meter(p);
+	p->done(lk, r, p->stats, p->err, p->done_arg);
+}
+
+void
+link_program_exited(struct link *lk)
+{
+	lk->p.program_exited = true;
+	if (!lk->p.ended)
+		wake(&lk->p);
+}
+
+/* Starts watching the ends, each lane's source and destination. */
+static int
+watch(struct pump *p)
+{
+	const struct link_ends *e = p->ends;
+	struct loop *l = p->loop;
+
+	loop_io_set(&p->up.src, e->in_fd, end_ready, p);
+	loop_io_set(&p->up.dst, e->net_fd, end_ready, p);
+	loop_io_set(&p->down.src, e->net_fd, end_ready, p);
+	loop_io_set(&p->down.dst, e->out_fd, end_ready, p);
 	loop_timer_set(&p->deadline, deadline_due, p);
 	loop_hook_set(&p->round, next_round, p);
 	if (loop_io_start(l, &p->up.src, 0) == -1 ||
 	    loop_io_start(l, &p->up.dst, 0) == -1 ||
 	    loop_io_start(l, &p->down.src, 0) == -1 ||
 	    loop_io_start(l, &p->down.dst, 0) == -1 ||
-	    loop_hook_start(l, &p->round) == -1)
-		return fail(p, PUMP_LOCAL_ERROR, "allocate", "the event loop",
+	    loop_hook_start(l, &p->round) == -1) {
+		(void)fail(p, PUMP_LOCAL_ERROR, "allocate", "the event loop",
 		    errno);
-	switch (loop_run(l)) {
-	case LOOP_STOPPED:
-		return p->result;
-	case LOOP_SIGNAL:
-		return PUMP_SIGNAL;
-	default:
-		return fail(p, PUMP_LOCAL_ERROR, "poll", "descriptors", errno);
+		unwatch(p);
+		return -1;
 	}
+	return 0;
 }
 
-enum pump_result
-pump_run(const struct config *cfg, const struct pump_ends *ends,
-    struct pump_stats *stats, char *err, size_t errlen)
+struct link *
+link_start(struct loop *l, const struct config *cfg,
+    const struct link_ends *ends, link_done_fn *done, void *arg, char *err,
+    size_t errlen)
 {
-	struct pump p;
-	enum pump_result r;
+	struct link *lk;
+	struct pump *p;
 
-	memset(&p, 0, sizeof(p));
-	memset(stats, 0, sizeof(*stats));
-	loop_init(&p.loop);
-	p.cfg = cfg;
-	p.ends = ends;
-	p.stats = stats;
-	p.err = err;
-	p.errlen = errlen;
-	p.in_open = ends->in_fd >= 0;
-	p.net_in_open = true;
-	p.stdin_tty = ends->in_fd >= 0 && isatty(ends->in_fd);
-	p.idle_deadline = p.quit_deadline = -1;
-	p.next_line = 0;
-	err[0] = '\0';
-
-	if (buf_init(&p.to_net, BUF_SIZE) == -1 ||
-	    buf_init(&p.to_out, BUF_SIZE) == -1 ||
-	    buf_init(&p.ctl, CTL_SIZE) == -1) {
-		r = fail(&p, PUMP_LOCAL_ERROR, "allocate", "buffers", errno);
-		goto out;
+	if ((lk = calloc(1, sizeof(*lk))) == NULL) {
+		snprintf(err, errlen, "allocate a link: %s", strerror(errno));
+		return NULL;
 	}
-	if (fdflags_nonblock(&p.saved, ends->in_fd) == -1 ||
-	    fdflags_nonblock(&p.saved, ends->out_fd) == -1) {
-		r = fail(&p, PUMP_LOCAL_ERROR, "set O_NONBLOCK on", "stdio",
+	p = &lk->p;
+	p->loop = l;
+	p->cfg = cfg;
+	p->ends = ends;
+	p->done = done;
+	p->done_arg = arg;
+	p->stats = &p->stats_mem;
+	p->err = p->errbuf;
+	p->errlen = sizeof(p->errbuf);
+	p->in_open = ends->in_fd >= 0;
+	p->net_in_open = true;
+	p->stdin_tty = ends->in_fd >= 0 && isatty(ends->in_fd);
+	p->idle_deadline = p->quit_deadline = -1;
+	p->next_line = 0;
+	p->up.pipe_rd = p->up.pipe_wr = -1;
+	p->down.pipe_rd = p->down.pipe_wr = -1;
+	/* Never started, so link_free() leaves them be. */
+	loop_io_set(&p->up.src, -1, end_ready, p);
+	loop_io_set(&p->up.dst, -1, end_ready, p);
+	loop_io_set(&p->down.src, -1, end_ready, p);
+	loop_io_set(&p->down.dst, -1, end_ready, p);
+	loop_timer_set(&p->deadline, deadline_due, p);
+	loop_hook_set(&p->round, next_round, p);
+
+	if (buf_init(&p->to_net, BUF_SIZE) == -1 ||
+	    buf_init(&p->to_out, BUF_SIZE) == -1 ||
+	    buf_init(&p->ctl, CTL_SIZE) == -1) {
+		(void)fail(p, PUMP_LOCAL_ERROR, "allocate", "buffers", errno);
+		goto fail;
+	}
+	if (fdflags_nonblock(&p->saved, ends->in_fd) == -1 ||
+	    fdflags_nonblock(&p->saved, ends->out_fd) == -1) {
+		(void)fail(p, PUMP_LOCAL_ERROR, "set O_NONBLOCK on", "stdio",
 		    errno);
-		goto out;
+		goto fail;
 	}
-	p.out_type = socket_type(ends->out_fd);
-	choose_lanes(&p);
-	p.dgram_cap = dgram_start(&p);
-	lowat_init(&p.lowat, ends->net_fd, p.down.mode == LANE_VIA ?
-	    p.down.cap : p.down.mode == LANE_DIRECT ? p.down.cap / 2 :
-	    p.down.mode == LANE_COPY ? BUF_SIZE : 0);
-	start_extras(&p);
-	if (cfg->tty && tty_raw(&p.tty, ends->in_fd) == -1) {
-		/* Stopped in the background (SIGTTOU), then killed. */
-		r = sig_pending() != 0 ? PUMP_SIGNAL : fail(&p,
-		    PUMP_LOCAL_ERROR, "set raw mode on", "the terminal", errno);
-		goto out;
-	}
+	p->out_type = socket_type(ends->out_fd);
+	choose_lanes(p);
+	p->dgram_cap = dgram_start(p);
+	lowat_init(&p->lowat, ends->net_fd, p->down.mode == LANE_VIA ?
+	    p->down.cap : p->down.mode == LANE_DIRECT ? p->down.cap / 2 :
+	    p->down.mode == LANE_COPY ? BUF_SIZE : 0);
+	start_extras(p);
 	if (ends->udp_locked) {
 		/* The sender next_client() locked on to: see read_net(). */
-		socklen_t len = sizeof(p.peer);
+		socklen_t len = sizeof(p->peer);
 
-		if (getpeername(ends->net_fd, (struct sockaddr *)&p.peer,
+		if (getpeername(ends->net_fd, (struct sockaddr *)&p->peer,
 		    &len) == -1) {
-			r = fail(&p, PUMP_NET_ERROR, "find the peer of",
+			(void)fail(p, PUMP_NET_ERROR, "find the peer of",
 			    ends->peer, errno);
-			goto out;
+			goto fail;
 		}
 	}
-	touch(&p);
-	r = run(&p);
-	/* A read after the failed send may have put its own error there. */
-	if (r == PUMP_NET_ERROR && p.send_errno != 0)
-		(void)fail(&p, r, "write to", ends->peer, p.send_errno);
-	count_unsent(&p);
-	admit_dropped_note(cfg, &p.noted);
-	stats->heard = p.peerlen > 0;
-out:
-	tty_restore(&p.tty);
-	end_meter(&p);
-	if (p.down.mode == LANE_VIA) {
-		close(p.down.pipe_rd);
-		close(p.down.pipe_wr);
+	touch(p);
+	if (watch(p) == -1)
+		goto fail;
+	return lk;
+fail:
+	snprintf(err, errlen, "%s", p->err);
+	p->ended = true;
+	link_free(lk);
+	return NULL;
+}
+
+void
+link_free(struct link *lk)
+{
+	struct pump *p;
+
+	if (lk == NULL)
+		return;
+	p = &lk->p;
+	if (!p->ended) {
+		p->ended = true;
+		unwatch(p);
+		end_meter(p);
 	}
-	if (p.dg != NULL)
-		free(p.dg->slots);
-	free(p.dg);
-	free(p.seen);
-	fdflags_restore(&p.saved);
-	loop_free(&p.loop);
-	free(p.to_net.data);
-	free(p.to_out.data);
-	free(p.ctl.data);
-	return r;
+	if (p->down.mode == LANE_VIA) {
+		close(p->down.pipe_rd);
+		close(p->down.pipe_wr);
+	}
+	if (p->dg != NULL)
+		free(p->dg->slots);
+	free(p->dg);
+	free(p->seen);
+	fdflags_restore(&p->saved);
+	free(p->to_net.data);
+	free(p->to_out.data);
+	free(p->ctl.data);
+	free(lk);
 }
