@@ -418,3 +418,27 @@ time.sleep(30)
 	[ "$second_in" -lt "$first_fail" ]
 	grep -q "closing the client" "$T/relay.err"
 }
+
+@test "2000 idle relayed pairs cost at most two descriptors and 4 KiB each" {
+	# Issue 13: pipes and buffers only while data is in flight.
+	skip "known: an idle link keeps a splice pipe and buffers (4 fds, 17 KiB)"
+	(($(ulimit -Hn) >= 10000)) || skip "the descriptor limit is below 10000"
+	ulimit -n 10000
+	backend be echo
+	BG_TIMEOUT=120 bg relay "$SOCKCAT" -v -l -k --max-conns 5000 0 \
+	    --to "127.0.0.1:$BPORT"
+	PORT=$(listen_port relay)
+	pid=$(bg_cmd_pid relay)
+	fds0=$(fd_count "$pid")
+	rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+	BG_TIMEOUT=100 bg hold python3 "$RPEER" hold --port "$PORT" \
+	    --count 2000 --ready "$T/ready" --timeout 90
+	wait_for 60 test -e "$T/ready"
+	wait_for 60 lines_ge "$T/relay.err" relaying 2000
+	fds=$(fd_count "$pid")
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+	echo "per pair: $(((fds - fds0) / 2000)) descriptors," \
+	    "$(((rss - rss0) / 2000)) KiB"
+	[ $((fds - fds0)) -le 4000 ]
+	[ $((rss - rss0)) -le 8000 ]
+}
