@@ -252,3 +252,57 @@ served() {
 	[ "$after" -eq "$before" ]
 	programs_only "$LPID" 0
 }
+
+# $T/sockstdio.py MIB CMD...: starts an echo server, and runs CMD (PORT in
+# it becomes the server's port) with fd 0 and fd 1 one end of a stream
+# socketpair, as inetd gives them.  Sends MIB MiB
+# of random bytes into the other end, half-closes, reads back to EOF, and
+# prints "ok" when the echo is byte-exact and sockcat exits 0.
+write_sockstdio() {
+	cat >"$T/sockstdio.py" <<'PY'
+import hashlib, os, socket, subprocess, sys, threading
+mib = int(sys.argv[1])
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+def echo():
+    c, _ = srv.accept()
+    while True:
+        b = c.recv(1 << 20)
+        if not b:
+            break
+        c.sendall(b)
+    c.shutdown(socket.SHUT_WR)
+    c.close()
+threading.Thread(target=echo, daemon=True).start()
+a, b = socket.socketpair()
+cmd = [w.replace("PORT", str(srv.getsockname()[1])) for w in sys.argv[2:]]
+p = subprocess.Popen(cmd, stdin=b, stdout=b)
+b.close()
+data = os.urandom(mib * 1024 * 1024)
+def send():
+    a.sendall(data)
+    a.shutdown(socket.SHUT_WR)
+threading.Thread(target=send, daemon=True).start()
+got = bytearray()
+while True:
+    x = a.recv(1 << 20)
+    if not x:
+        break
+    got += x
+st = p.wait(timeout=30)
+same = hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+print("ok" if same and st == 0 else "%d of %d bytes, status %d" % (len(got), len(data), st))
+PY
+}
+
+@test "with stdin and stdout one stream socket, both directions go by splice through a pipe, byte-exact" {
+	[[ $(uname -s) == Linux ]] || skip "splice(2) is Linux's"
+	command -v strace >/dev/null || skip "strace not installed"
+	write_sockstdio
+	run --separate-stderr timeout 60 python3 "$T/sockstdio.py" 8 \
+	    strace -f -e trace=splice -o "$T/strace.txt" "$SOCKCAT" -n 127.0.0.1 PORT
+	[ "$output" = ok ]
+	# Socket to pipe and pipe to socket, in each lane: many splices.
+	[ "$(grep -c '^[0-9]* *splice(' "$T/strace.txt")" -ge 16 ]
+}
