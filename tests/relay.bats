@@ -442,3 +442,42 @@ time.sleep(30)
 	[ $((fds - fds0)) -le 4000 ]
 	[ $((rss - rss0)) -le 8000 ]
 }
+
+@test "an upstream reset ends the pair: its client's connection ends too, and the listener goes on" {
+	bg be python3 "$PEER" reset --after 3 --port-file "$T/be.port"
+	BPORT=$(peer_port be)
+	start_relay relay -l -k 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 10 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"abc")
+try:
+    got = s.recv(100)
+except ConnectionResetError:
+    got = b""
+assert got == b"", got
+' "$PORT"
+	[ "$status" -eq 0 ]
+	wait_for 10 file_has "$T/relay.err" "closed 127.0.0.1 port"
+	running relay
+}
+
+@test "a client reset ends the pair: the upstream's connection ends too" {
+	bg be python3 "$PEER" silent --port-file "$T/be.port" \
+	    --save "$T/be.count"
+	BPORT=$(peer_port be)
+	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 10 python3 -c '
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"abcd")
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+' "$PORT"
+	[ "$status" -eq 0 ]
+	# The backend sees its connection end (it counts what came first).
+	bg_wait be 10
+	[ "$BG_STATUS" -eq 0 ]
+	bg_wait relay 10
+	grep -q "closed 127.0.0.1 port" "$T/relay.err"
+}
