@@ -481,3 +481,18 @@ s.close()
 	bg_wait relay 10
 	grep -q "closed 127.0.0.1 port" "$T/relay.err"
 }
+
+@test "a client's 32 MiB upload reaches the upstream byte for byte, and the reply comes back" {
+	make_big "$T/up" 32
+	bg be python3 "$PEER" eof-reply --port-file "$T/be.port" \
+	    --save "$T/be.save" --timeout 60
+	BPORT=$(peer_port be)
+	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 60 python3 "$PEER" client-send \
+	    --port "$PORT" --file "$T/up" --save "$T/reply" --timeout 60
+	[ "$status" -eq 0 ]
+	printf 'got 33554432 bytes\n' | cmp - "$T/reply"
+	cmp "$T/up" "$T/be.save"
+	bg_wait relay 10
+	[ "$BG_STATUS" -eq 0 ]
+}
