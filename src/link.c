@@ -664,6 +664,13 @@ choose_lanes(struct pump *p)
 			/* A bigger pipe means fewer, larger splices. */
 			(void)zc_grow_pipe(e->in_fd);
 			p->up.mode = LANE_DIRECT;
+		} else if (S_ISSOCK(st.st_mode) &&
+		    socket_type(e->in_fd) == SOCK_STREAM &&
+		    zc_pipe(fds, &p->up.cap) == 0) {
+			/* Socket to socket: through a pipe of our own. */
+			p->up.pipe_rd = fds[0];
+			p->up.pipe_wr = fds[1];
+			p->up.mode = LANE_VIA;
 		}
 	}
 	/* --expect must see what arrives: only sending stays zero-copy. */
@@ -1152,6 +1159,13 @@ set_up_interest(struct pump *p, bool waiting_for_line)
 		want(p, &l->src, live && !l->dst_blocked, POLLIN);
 		want(p, &l->dst, live && l->dst_blocked, POLLOUT);
 		return;
+	case LANE_VIA:
+		want(p, &l->src, p->in_open && !p->net_failed &&
+		    l->in_pipe < l->cap && !l->drain_by_copy &&
+		    !l->fill_broken, POLLIN);
+		want(p, &l->dst, !p->write_shut && !p->net_failed &&
+		    (l->in_pipe > 0 || p->to_net.len > 0), POLLOUT);
+		return;
 	default:
 		break;
 	}
@@ -1253,6 +1267,76 @@ run_down(struct pump *p)
 	return in != 0 ? read_net(p) : PUMP_DONE;
 }
 
+/*
+ * A socket on in_fd into the up lane's pipe, as far as it has room.  A
+ * failure reads as read_stdin()'s: no more input, reported at the end.
+ */
+static enum pump_result
+up_fill(struct pump *p)
+{
+	struct lane *l = &p->up;
+	ssize_t n;
+
+	n = zc_splice(p->ends->in_fd, l->pipe_wr, l->cap - l->in_pipe);
+	if (n > 0) {
+		l->in_pipe += (size_t)n;
+		p->stdin_gave = true;
+		touch(p);
+	} else if (n == 0)
+		p->in_open = false;
+	else if (errno == EAGAIN || errno == EINTR)
+		return PUMP_DONE;
+	else if (is_net_error(errno)) {
+		p->in_open = false;
+		(void)fail(p, PUMP_LOCAL_ERROR, "read from", p->ends->in_name,
+		    errno);
+		p->stdin_failed = true;
+	} else {
+		/* Copy from now on, once the pipe has been sent. */
+		l->fill_broken = true;
+		if (l->in_pipe == 0)
+			lane_to_copy(l);
+	}
+	return PUMP_DONE;
+}
+
+/* The up lane's pipe out to the socket: splice, or through to_net. */
+static enum pump_result
+up_drain(struct pump *p)
+{
+	struct lane *l = &p->up;
+	enum pump_result r = PUMP_DONE;
+	ssize_t n;
+
+	if (!l->drain_by_copy && l->in_pipe > 0) {
+		n = zc_splice(l->pipe_rd, p->ends->net_fd, l->in_pipe);
+		if (n > 0) {
+			l->in_pipe -= (size_t)n;
+			p->stats->sent += (unsigned long long)n;
+			touch(p);
+		} else if (n == -1 && (errno == EPIPE || is_net_error(errno)))
+			return send_failure(p, errno);
+		else if (n == -1 && errno != EAGAIN && errno != EINTR)
+			l->drain_by_copy = true;
+	}
+	if (l->drain_by_copy) {
+		if (p->to_net.len == 0 && l->in_pipe > 0) {
+			n = read(l->pipe_rd, p->to_net.data,
+			    l->in_pipe < p->to_net.cap ? l->in_pipe :
+			    p->to_net.cap);
+			if (n > 0) {
+				p->to_net.len = (size_t)n;
+				l->in_pipe -= (size_t)n;
+			}
+		}
+		if (p->to_net.len > 0)
+			r = write_net(p);
+	}
+	if ((l->drain_by_copy || l->fill_broken) && l->in_pipe == 0)
+		lane_to_copy(l);
+	return r;
+}
+
 /* stdin to socket: act on this round's events. */
 static enum pump_result
 run_up(struct pump *p)
@@ -1271,6 +1355,17 @@ run_up(struct pump *p)
 		if (out != 0)
 			return up_move(p, false);
 		return in != 0 ? up_move(p, true) : PUMP_DONE;
+	case LANE_VIA:
+		if (out != 0)
+			(void)up_drain(p);	/* a failure is noted in p */
+		if (in == 0 || p->up.mode != LANE_VIA)
+			return PUMP_DONE;
+		(void)up_fill(p);
+		/* The socket has room as a rule: save a trip through poll. */
+		if (p->up.mode == LANE_VIA && p->up.in_pipe > 0 &&
+		    !p->net_failed && !p->write_shut)
+			return up_drain(p);
+		return PUMP_DONE;
 	default:
 		break;
 	}
@@ -1296,7 +1391,7 @@ count_unsent(struct pump *p)
 	struct stat st;
 	off_t at;
 
-	p->stats->unsent = p->to_net.len;
+	p->stats->unsent = p->to_net.len + p->up.in_pipe;
 	p->stats->stdin_unfinished = p->in_open && !p->stdin_tty;
 	if (!p->stats->stdin_unfinished)
 		return;
@@ -1411,7 +1506,7 @@ next_round(struct loop *l, struct loop_hook *h)
 	if (sig_pending() != 0)
 		return;		/* loop_run() ends with LOOP_SIGNAL */
 	if (!p->in_open && !p->stdin_done && !p->net_failed &&
-	    p->to_net.len == 0 && p->ctl.len == 0)
+	    p->to_net.len == 0 && p->ctl.len == 0 && p->up.in_pipe == 0)
 		finish_stdin(p);
 	if (!p->net_in_open && out_pending(p) == 0 && !p->out_closed)
 		close_stdout(p);
@@ -1594,6 +1689,10 @@ link_free(struct link *lk)
 	if (p->down.mode == LANE_VIA) {
 		close(p->down.pipe_rd);
 		close(p->down.pipe_wr);
+	}
+	if (p->up.mode == LANE_VIA) {
+		close(p->up.pipe_rd);
+		close(p->up.pipe_wr);
 	}
 	if (p->dg != NULL)
 		free(p->dg->slots);

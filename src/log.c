@@ -405,14 +405,15 @@ log_peer_close(const struct config *cfg, const struct sockaddr *peer,
 
 /* The client of a relayed pair, as remote_address/port or remote_path. */
 static void
-jpeer(struct jline *j, const struct sockaddr *peer, socklen_t peerlen,
-    const char *client)
+jpeer(struct jline *j, const struct sockaddr *peer, socklen_t peerlen)
 {
 	char text[ADDR_TEXTLEN];
 	int port;
 
 	if (peer->sa_family == AF_UNIX) {
-		jkey_str(j, "remote_path", client);
+		/* A client socket usually has no name: then "". */
+		unix_describe(peer, peerlen, text, sizeof(text));
+		jkey_str(j, "remote_path", text);
 		return;
 	}
 	addr_numeric(peer, peerlen, text, &port);
@@ -434,7 +435,7 @@ log_relay_upstream(const struct config *cfg, const struct sockaddr *peer,
 		return;
 	}
 	jbegin(&j, "upstream");
-	jpeer(&j, peer, peerlen, client);
+	jpeer(&j, peer, peerlen);
 	jkey_str(&j, "upstream", upstream);
 	jend(&j);
 }
@@ -454,7 +455,7 @@ log_relay_close(const struct config *cfg, const struct sockaddr *peer,
 		return;
 	}
 	jbegin(&j, "close");
-	jpeer(&j, peer, peerlen, client);
+	jpeer(&j, peer, peerlen);
 	jkey_num(&j, "to_upstream", to_upstream);
 	jkey_num(&j, "to_client", to_client);
 	jkey_num(&j, "duration_ms", ms < 0 ? 0 : (unsigned long long)ms);

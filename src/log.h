@@ -87,9 +87,10 @@ struct log_peer_end {
 void	log_peer_close(const struct config *cfg, const struct sockaddr *peer,
 	    socklen_t peerlen, const struct log_peer_end *end);
 
-/* What one client of the UDP relay (-u --to) had, for log_udp_map_close(). */
+/* One client's mapping in the UDP relay, for log_udp_map_close(). */
 struct log_udp_map {
-	unsigned long long	 to_upstream, dgrams_up;	/* bytes, datagrams */
+	/* Bytes and datagrams each way. */
+	unsigned long long	 to_upstream, dgrams_up;
 	unsigned long long	 to_client, dgrams_down;
 	unsigned long long	 dropped;	/* datagrams not passed on */
 	long long		 ms;		/* how long it was mapped */

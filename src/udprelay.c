@@ -29,7 +29,7 @@
 
 #define DGRAM_SLOT	65536		/* any datagram whole */
 #define RECV_BATCH	16		/* datagrams per receive call */
-#define LISTEN_ROUNDS	4		/* batches per wakeup: upstreams get turns */
+#define LISTEN_ROUNDS	4		/* batches a wakeup, then upstreams */
 #define BUCKETS_MIN	64
 #define BUCKETS_MAX	65536
 #define NAMELEN		(ADDR_TEXTLEN + 16)
@@ -52,7 +52,7 @@ struct mapping {
 	int			 fd;		/* upstream, connected */
 	struct loop_io		 w;
 	struct loop_timer	 timer;		/* the idle limit */
-	unsigned char		*held;		/* a reply fd refused (EAGAIN) */
+	unsigned char		*held;		/* a reply fd had no room for */
 	size_t			 heldlen;
 	long long		 started, last;	/* ms: made, latest traffic */
 	struct log_udp_map	 stats;
@@ -65,16 +65,16 @@ struct relay {
 	struct tlog		*log;		/* NULL: no traffic log */
 	struct loop		 loop;
 	struct loop_io		 sock_w;	/* fd, the clients' side */
-	struct loop_timer	 wait_t;	/* -w: no client for that long */
+	struct loop_timer	 wait_t;	/* -w: no client that long */
 	struct loop_hook	 hook;		/* fd's interest; the end */
 	int			 fd;
 	int			 port;		/* -1: fd is connected */
 	bool			 connected;
-	bool			 one_shot;	/* no -k: the first client only */
+	bool			 one_shot;	/* no -k: first client only */
 	long			 idle_ms;	/* NO_LIMIT: none */
 	struct sockaddr_storage	 target;
 	socklen_t		 targetlen;
-	struct config		 up;		/* cfg for the upstream sockets */
+	struct config		 up;		/* cfg for the upstreams */
 	struct mapping		**table;
 	size_t			 nbuckets;	/* a power of two */
 	size_t			 nmaps;
@@ -86,7 +86,7 @@ struct relay {
 	bool			 no_batch;	/* recvmmsg(2) missing */
 	struct sockaddr_storage	 lock;		/* one_shot: its client */
 	bool			 locked;
-	long long		 quiet_since;	/* last datagram or mapping end */
+	long long		 quiet_since;	/* last datagram or end */
 	bool			 served;	/* a mapping has been made */
 	bool			 stopping;
 	int			 status;
@@ -538,8 +538,8 @@ on_socket(struct loop *l, struct loop_io *w, short revents)
 		if ((n = recv_some(r, r->fd, !r->connected)) == -1) {
 			err = errno;
 			/* Nothing more, or the kernel short for a moment. */
-			if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR ||
-			    err == ENOMEM || err == ENOBUFS)
+			if (err == EAGAIN || err == EWOULDBLOCK ||
+			    err == EINTR || err == ENOMEM || err == ENOBUFS)
 				return;
 			/*
 			 * An ICMP error about an earlier reply to one client
