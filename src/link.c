@@ -1488,6 +1488,32 @@ end_round(struct pump *p)
 }
 
 /*
+ * The ring buffers, on first use: a lane that splices or sends a file
+ * never needs them (an idle relayed pair holds none), one that copies, or
+ * falls back to copying, gets them before its first round of copying.
+ * The round that falls back moves nothing more (see lane_to_copy()'s
+ * callers), so the buffers are there when they are first used.
+ */
+static int
+ensure_buffers(struct pump *p)
+{
+	bool up = (p->up.mode != LANE_SENDFILE && p->up.mode != LANE_DIRECT &&
+	    p->up.mode != LANE_VIA) || p->up.drain_by_copy;
+	bool down = p->down.mode == LANE_COPY || p->down.drain_by_copy;
+
+	if (up && p->to_net.data == NULL &&
+	    buf_init(&p->to_net, BUF_SIZE) == -1)
+		return -1;
+	if (down && p->to_out.data == NULL &&
+	    buf_init(&p->to_out, BUF_SIZE) == -1)
+		return -1;
+	if (p->cfg->telnet && p->ctl.data == NULL &&
+	    buf_init(&p->ctl, CTL_SIZE) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * Before a wait, in a round after one of the link's ends or its deadline
  * fired: end the round just waited, apply the end-of-stream rules, set
  * what the ends wait for, and until when.  Then the hook rests until the
@@ -1513,6 +1539,10 @@ next_round(struct loop *l, struct loop_hook *h)
 	if (session_over(p, &r))
 		goto stop;
 	note_still_sending(p);
+	if (ensure_buffers(p) == -1) {
+		r = fail(p, PUMP_LOCAL_ERROR, "allocate", "buffers", errno);
+		goto stop;
+	}
 
 	waiting_for_line = p->to_net.len > 0 && p->ctl.len == 0 &&
 	    p->next_line > clock_ms();
@@ -1632,12 +1662,6 @@ link_start(struct loop *l, const struct config *cfg,
 	loop_timer_set(&p->deadline, deadline_due, p);
 	loop_hook_set(&p->round, next_round, p);
 
-	if (buf_init(&p->to_net, BUF_SIZE) == -1 ||
-	    buf_init(&p->to_out, BUF_SIZE) == -1 ||
-	    buf_init(&p->ctl, CTL_SIZE) == -1) {
-		(void)fail(p, PUMP_LOCAL_ERROR, "allocate", "buffers", errno);
-		goto fail;
-	}
 	if (fdflags_nonblock(&p->saved, ends->in_fd) == -1 ||
 	    fdflags_nonblock(&p->saved, ends->out_fd) == -1) {
 		(void)fail(p, PUMP_LOCAL_ERROR, "set O_NONBLOCK on", "stdio",
@@ -1646,6 +1670,10 @@ link_start(struct loop *l, const struct config *cfg,
 	}
 	p->out_type = socket_type(ends->out_fd);
 	choose_lanes(p);
+	if (ensure_buffers(p) == -1) {
+		(void)fail(p, PUMP_LOCAL_ERROR, "allocate", "buffers", errno);
+		goto fail;
+	}
 	p->dgram_cap = dgram_start(p);
 	lowat_init(&p->lowat, ends->net_fd, p->down.mode == LANE_VIA ?
 	    p->down.cap : p->down.mode == LANE_DIRECT ? p->down.cap / 2 :

@@ -3,7 +3,7 @@ load helpers/common
 
 # exec.bats -- -e PROG and -c CMD: the program talks to the peer through
 # pipes, in listen and connect mode; half-close in both directions; its
-# environment and descriptors; exit status; -k workers, --max-conns, SIGTERM
+# environment and descriptors; exit status; -k programs, --max-conns, SIGTERM
 # and reaping; -o on an exec session. The programs are small /bin/sh scripts.
 
 teardown() {
@@ -382,7 +382,7 @@ SOCKCAT_REMOTE_PORT=$cport
 	grep -qFx "sockcat: run $T/no-such-program: No such file or directory" "$T/lst.err"
 }
 
-@test "-k with -c serves three clients at once and reaps every worker afterwards" {
+@test "-k with -c serves three clients at once and reaps every program afterwards" {
 	start_listener lst -k -l 0 -c 'sleep 1; echo "answer $SOCKCAT_REMOTE_PORT"'
 	local lpid start elapsed nth
 	lpid=$(bg_cmd_pid lst)
@@ -400,7 +400,7 @@ SOCKCAT_REMOTE_PORT=$cport
 	elapsed=$((_NOW - start))
 	# One after another would take 3 s.
 	((elapsed < 1800000))
-	# No worker is left over, not even as a zombie.
+	# No program is left over, not even as a zombie.
 	wait_for 5 no_children "$lpid"
 	running lst
 }
@@ -428,7 +428,7 @@ SOCKCAT_REMOTE_PORT=$cport
 	bg_wait first
 	[ "$BG_STATUS" -eq 0 ]
 	same_bytes $'served\n' "$T/first.out"
-	# Its worker is reaped and the slot is free for the next client.
+	# Its program is reaped and the slot is free for the next client.
 	wait_for 5 no_children "$lpid"
 	client $'third\n'
 	[ "$status" -eq 0 ]
@@ -537,7 +537,7 @@ while :; do sleep 0.1; done"
 	[ "$(cat "$T/sig")" = INT ]
 }
 
-@test "a -k worker and its program do not outlive a listener killed with SIGKILL" {
+@test "a -k listener's program and its children do not outlive the listener killed with SIGKILL" {
 	start_listener lst -k -l 0 -c "$(deaf_program)"
 	local lpid wpid spid
 	lpid=$(bg_cmd_pid lst)
@@ -548,7 +548,7 @@ while :; do sleep 0.1; done"
 	[[ $wpid =~ ^[0-9]+$ ]]
 	spid=$(<"$T/child.pid")
 	kill -KILL "$lpid"
-	# The worker gets SIGTERM and ends its program: SIGKILL after 2 s.
+	# The watchman passes SIGTERM on to the program's group: SIGKILL 2 s later.
 	wait_for 5 gone "$wpid"
 	wait_for 2 gone "$spid"
 }
@@ -626,7 +626,7 @@ PY
 	run --separate-stderr timeout 10 python3 "$T/eof.py" "$PORT" 3
 	[ "$status" -eq 0 ]
 	[ "$output" = EOF ]
-	# The worker reaped its program and was reaped in turn.
+	# The listener reaped the program.
 	wait_for 3 no_children "$lpid"
 	running lst
 }

@@ -308,3 +308,20 @@ PY
 	# Socket to pipe and pipe to socket, in each lane: many splices.
 	[ "$(grep -c '^[0-9]* *splice(' "$T/strace.txt")" -ge 16 ]
 }
+
+@test "-l -k -c: a program that ignores the end of its session's input gets SIGTERM a second later, and its client is closed" {
+	start_listener lst -l -k 127.0.0.1 0 --idle-timeout 1 -c 'echo ready; exec sleep 29.5'
+	pipe_open cli
+	bg cli "$SOCKCAT" -n 127.0.0.1 "$PORT"
+	wait_for 10 file_has "$T/cli.out" ready
+	local prog
+	prog=$(children "$LPID")
+	[[ $prog =~ ^[0-9]+$ ]]
+	# Idle 1 s: EOF to the program, which sleeps on; SIGTERM 1 s later.
+	wait_for 6 gone "$prog"
+	wait_for 5 no_children "$LPID"
+	# Its client sees the end: the socket is closed.
+	pipe_close cli
+	bg_wait cli 5
+	grep -q 'idle timeout (--idle-timeout 1) expired' "$T/lst.err"
+}

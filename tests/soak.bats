@@ -141,10 +141,10 @@ compare() {
 	    --port "$PORT" --count "$CONC" --ready "$T/ready" --go "$T/go" \
 	    --served "$T/served" --timeout "$LOAD_SECS"
 	_wait_job cli "$LOAD_SECS" "all connections echoed" test -s "$T/ready"
-	# Every client has its own worker at this moment.
+	# Every client has its own program at this moment.
 	local n
 	n=$(children "$LPID" | wc -l)
-	echo "workers while all $CONC clients are connected: $n"
+	echo "programs while all $CONC clients are connected: $n"
 	[ "$n" -eq "$CONC" ]
 	touch "$T/go"
 	bg_wait cli "$LOAD_SECS"
@@ -182,7 +182,7 @@ compare() {
 	wait_for 5 file_has "$T/cli.out" 'to client'
 }
 
-@test "an idle -k -e session for $IDLE s costs under 10 ms of CPU in the listener, its worker and the client" {
+@test "an idle -k -e session for $IDLE s costs under 10 ms of CPU in the listener, its program and the client" {
 	pipe_open cli
 	bg lst "$SOCKCAT" -n -v -k -l 0 -e cat
 	PORT=$(listen_port lst)
@@ -201,7 +201,7 @@ compare() {
 	l1=$(cpu_ns "$lpid")
 	w1=$(cpu_ns "$wpid")
 	c1=$(cpu_ns "$cpid")
-	echo "CPU over $IDLE s: listener $(((l1 - l0) / 1000)) us, worker $(((w1 - w0) / 1000)) us, client $(((c1 - c0) / 1000)) us"
+	echo "CPU over $IDLE s: listener $(((l1 - l0) / 1000)) us, program $(((w1 - w0) / 1000)) us, client $(((c1 - c0) / 1000)) us"
 	((l1 - l0 < 10000000))
 	((w1 - w0 < 10000000))
 	((c1 - c0 < 10000000))
