@@ -708,7 +708,8 @@ up_move(struct pump *p, bool from_src)
 			 * (a syscall and a round wasted); what the pipe still
 			 * holds tells which end to wait for.
 			 */
-			if (l->mode == LANE_DIRECT && zc_queued(p->ends->in_fd) > 0)
+			if (l->mode == LANE_DIRECT &&
+			    zc_queued(p->ends->in_fd) > 0)
 				l->dst_blocked = true;
 			break;
 		}

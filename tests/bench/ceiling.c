@@ -142,7 +142,8 @@ main(int argc, char **argv)
 
 	if ((argc != 2 && argc != 3) || (argc == 3 && !listening &&
 	    inet_pton(AF_INET, argv[1], &a.sin_addr) != 1)) {
-		fprintf(stderr, "usage: ceiling -l PORT | ceiling [HOST] PORT\n");
+		fprintf(stderr, "usage: ceiling -l PORT | ceiling [HOST] "
+		    "PORT\n");
 		return 2;
 	}
 	a.sin_port = htons((unsigned short)atoi(argv[argc - 1]));
