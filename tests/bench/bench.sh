@@ -12,9 +12,9 @@
 # "best peer".  The bulk tables also show a "zero-copy ceiling" row:
 # tests/bench/ceiling.c, built here, moves the same bytes with blocking
 # splice/sendfile and nothing else (one direction, no poll, no options;
-# 1 MiB pipes, SPLICE_F_MORE, a 512 KiB receive low-water mark), so "time
-# ÷ ceiling's" tells how close a tool gets to what this kernel can do on
-# this machine today.  It is a reference, never the best peer.
+# 1 MiB pipes, SPLICE_F_MORE, a 512 KiB low-water mark into a pipe), so
+# "time ÷ ceiling's" tells how close a tool gets to what this kernel can
+# do on this machine today.  It is a reference, never the best peer.
 #
 # Environment:
 #   BENCH_MB      bulk transfer size in MiB (default 1024)
