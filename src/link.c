@@ -715,7 +715,18 @@ up_move(struct pump *p, bool from_src)
 			p->stats->sent += (unsigned long long)n;
 			p->stdin_gave = true;
 			l->dst_blocked = false;
-			continue;
+			if ((size_t)n == ZC_CHUNK)
+				continue;
+			/*
+			 * A short move: the socket filled, or the file or
+			 * pipe ran dry.  Asking again would only say EAGAIN
+			 * (a syscall and a round wasted); what the pipe still
+			 * holds tells which end to wait for.
+			 */
+			if (l->mode == LANE_DIRECT &&
+			    zc_queued(p->ends->in_fd) > 0)
+				l->dst_blocked = true;
+			break;
 		}
 		if (n == 0) {
 			p->in_open = false;

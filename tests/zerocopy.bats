@@ -257,3 +257,34 @@ for _ in range(int(sys.argv[2])):
 		[ "$BG_STATUS" -eq 0 ]
 	done
 }
+
+# A stdin pipe fed in pieces, each followed by a pause: each piece is one
+# short splice that empties the pipe.  Splicing again right away could
+# only say EAGAIN (a wasted call and a wasted wakeup per piece); the
+# sender asks FIONREAD instead, and waits.
+@test "a pipe sender does not splice again after a short splice that emptied stdin" {
+	need_strace
+	receiver rcv "$T/out"
+	head -c $((64 * 65536)) "$T/data" > "$T/pieces"
+	run timeout 30 bash -c '
+		python3 -c "
+import sys, time
+data = open(sys.argv[1], \"rb\").read()
+for i in range(0, len(data), 65536):
+    sys.stdout.buffer.write(data[i:i + 65536])
+    sys.stdout.flush()
+    time.sleep(0.005)
+" "$1" | env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    strace -f -qq -o "$2" -e trace=splice "$SOCKCAT" 127.0.0.1 "$3"' \
+	    _ "$T/pieces" "$T/send.trace" "$PORT"
+	[ "$status" -eq 0 ]
+	bg_wait rcv
+	[ "$BG_STATUS" -eq 0 ]
+	cmp "$T/pieces" "$T/out"
+	moved=$(grep -c 'splice(0, .* = [1-9]' "$T/send.trace")
+	again=$(grep -c 'splice(0, .* = -1 EAGAIN' "$T/send.trace" || true)
+	echo "splices that moved bytes: $moved, that said EAGAIN: $again"
+	[ "$moved" -ge 8 ]
+	# A few may race a full socket; one per piece is the old waste.
+	[ "$again" -le $((moved / 4)) ]
+}

@@ -11,15 +11,16 @@
 # whose data does not arrive whole is shown as FAILED and cannot be the
 # "best peer".  The bulk tables also show a "zero-copy ceiling" row:
 # tests/bench/ceiling.c, built here, moves the same bytes with blocking
-# splice/sendfile and nothing else (one direction, no poll, no options),
-# so "time ÷ ceiling's" tells how close a tool gets to what this kernel
-# can do on this machine today.  It is a reference, never the best peer.
+# splice/sendfile and nothing else (one direction, no poll, no options;
+# 1 MiB pipes, SPLICE_F_MORE, a 512 KiB low-water mark into a pipe), so
+# "time ÷ ceiling's" tells how close a tool gets to what this kernel can
+# do on this machine today.  It is a reference, never the best peer.
 #
 # Environment:
 #   BENCH_MB      bulk transfer size in MiB (default 1024)
 #   BENCH_ROUNDS  timed rounds (default 5)
 #   BENCH_ONLY    workloads to run (default all): file-null file-file pipes
-#                 udp short-conns startup syscalls
+#                 udp short-conns startup syscalls spawn relay
 #   SOCKCAT       the binary under test (default ./sockcat)
 # Counts, scaled down (to a floor) when BENCH_MB < 1024:
 #   BENCH_UDP_N (200000), BENCH_UDP_PACED_N (30% of BENCH_UDP_N, paced at
@@ -27,7 +28,8 @@
 #   short-connection run also stops after this long, so slow-starting
 #   clients do not take minutes), BENCH_STARTS (300, split over the
 #   rounds; BENCH_START_SECONDS (2) ends a tool's share of a round early),
-#   BENCH_SYSCALL_MB (256, at most BENCH_MB; a quarter of it for the peers
+#   BENCH_SPAWNS (2000: `-k` echo clients, one program each, per run, also
+#   ended by BENCH_CONN_SECONDS), BENCH_SYSCALL_MB (256, at most BENCH_MB; a quarter of it for the peers
 #   other than nc.openbsd, whose counts grow linearly and cost the most
 #   under strace).  BENCH_HYPERFINE=1 times the client start-up
 #   with hyperfine instead of a bash loop (hyperfine 1.15 has no --input,
@@ -69,6 +71,10 @@
 #   nc.traditional and busybox nc have no -k listener: skipped.
 # Client start-up: the same client flags, nc.traditional -q 0, busybox
 #   plain, against a Python sink that reads to EOF and closes.
+# -k with a program per client (spawn): sockcat -l -k -c 'exec cat';
+#   ncat -l -k --sh-exec cat; socat TCP-LISTEN:P,fork,reuseaddr EXEC:cat.
+#   The netcats without such a listener are skipped.  Python echo clients.
+# Relay: the place for its rows is relay_workload(); none yet.
 
 set -u
 export LC_ALL=C
@@ -80,7 +86,7 @@ case $SOCKCAT in /*) ;; *) SOCKCAT=$PWD/$SOCKCAT ;; esac
 
 MB=${BENCH_MB:-1024}
 ROUNDS=${BENCH_ROUNDS:-5}
-ALL_WORKLOADS="file-null file-file pipes udp short-conns startup syscalls"
+ALL_WORKLOADS="file-null file-file pipes udp short-conns startup syscalls spawn relay"
 ONLY=${BENCH_ONLY:-$ALL_WORKLOADS}
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
@@ -110,6 +116,7 @@ UDP_N=${BENCH_UDP_N:-$(scaled 200000 20000)}
 PACED_N=${BENCH_UDP_PACED_N:-$((UDP_N * 3 / 10))}
 CONNS=${BENCH_CONNS:-$(scaled 2000 200)}
 CONN_SECONDS=${BENCH_CONN_SECONDS:-$(scaled 4 2)}
+SPAWNS=${BENCH_SPAWNS:-$(scaled 2000 200)}
 STARTS=${BENCH_STARTS:-$(scaled 300 30)}
 START_SECONDS=${BENCH_START_SECONDS:-2}
 SYS_MB=${BENCH_SYSCALL_MB:-256}
@@ -335,7 +342,9 @@ client_cmds() {
 # bulk TOOL MODE OUT [WRAP...]: one transfer of $BULK_IN (default $IN).
 # MODE file: the sender's stdin is the file, the receiver's stdout is OUT.
 # MODE pipe: `cat IN | sender`, `receiver | cat > OUT` (through FIFOs, so
-# that every process is a child of this shell with a known PID).
+# that every process is a child of this shell with a known PID); when OUT
+# is /dev/null, `dd bs=128k` stands for that cat and its byte count is
+# checked, so every timed run is verified.
 # WRAP (strace -c ...) prefixes both commands, with -o $W/strace.recv and
 # -o $W/strace.send.
 # Sets ELAPSED (microseconds from starting the sender until every
@@ -357,9 +366,16 @@ bulk() {
 		cat_in="" cat_out=""
 		rm -f "$W/pipe.in" "$W/pipe.out"
 		local rout=$out
+		rm -f "$W/count"
 		if [ "$mode" = pipe ]; then
 			mkfifo "$W/pipe.in" "$W/pipe.out"
-			timeout -k 2 "$TMO" cat < "$W/pipe.out" > "$out" &
+			if [ "$out" = /dev/null ]; then
+				# Counted: dd reads as cat does (128 KiB at a
+				# time) and says how many bytes came through.
+				timeout -k 2 "$TMO" dd bs=128k of=/dev/null < "$W/pipe.out" 2> "$W/count" &
+			else
+				timeout -k 2 "$TMO" cat < "$W/pipe.out" > "$out" &
+			fi
 			cat_out=$!
 			track $cat_out
 			rout=$W/pipe.out
@@ -401,12 +417,24 @@ bulk() {
 			WHY="sender exit status $st"
 		elif [ $rst -ne 0 ]; then
 			WHY="receiver exit status $rst"
+		elif [ -e "$W/count" ] && ! counted "$W/count"; then
+			return 1
 		else
 			return 0
 		fi
 		[ -s "$ERRLOG" ] && WHY="$WHY; stderr: $(tail -n 1 "$ERRLOG" | tr -d '|' | head -c 200)"
 		return 1
 	done
+	return 1
+}
+
+# Whether dd's report FILE counts the data's size in bytes.
+counted() {
+	local src=${BULK_IN:-$IN} a b
+	a=$(stat -c %s "$src")
+	b=$(sed -n 's/^\([0-9][0-9]*\) bytes.*/\1/p' "$1" | tail -n 1)
+	[ "$a" = "$b" ] && return 0
+	WHY="data mismatch: ${b:-no count,} of $a bytes arrived"
 	return 1
 }
 
@@ -771,6 +799,90 @@ startup_workload() {
 	fi
 }
 
+# ------------------------------------------- -k with a program per client
+
+# TOOL PORT -> ECHO (array: a listener that keeps listening and runs `cat`
+# for each client; empty if the tool has none)
+spawn_cmds() {
+	local p=$2
+	ECHO=()
+	case $1 in
+	sockcat) ECHO=("$SOCKCAT" -l -k -c 'exec cat' "$p") ;;
+	ncat) ECHO=(ncat -l -k --sh-exec cat "$p") ;;
+	socat) ECHO=(socat "TCP-LISTEN:$p,fork,reuseaddr" EXEC:cat) ;;
+	esac
+}
+
+# The `-k -e/-c` spawn rate: sequential short clients from one Python
+# process (connect, 5 bytes, the same 5 bytes back, close), so the rate
+# is the listener's: accept, start the program, relay, reap.
+spawn_workload() {
+	local w=spawn tool r tools=() port out ok lost el
+	for tool in $TOOLS; do
+		spawn_cmds "$tool" 1
+		if [ ${#ECHO[@]} -eq 0 ]; then
+			note $w "- $tool: skipped, no listener that keeps listening and runs a program per client."
+		else
+			tools+=("$tool")
+		fi
+	done
+	say "$w: up to $SPAWNS sequential echo clients (or ${CONN_SECONDS}s) per run, $ROUNDS round(s)"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for tool in $(rotate $r "${tools[@]}"); do
+			has_failed $w "$tool" && continue
+			local kpid=""
+			for _ in 1 2 3; do
+				port=$(freeport) || continue
+				spawn_cmds "$tool" "$port"
+				timeout -k 2 $((CONN_SECONDS + 120)) "${ECHO[@]}" < /dev/null > /dev/null 2>>"$ERRLOG" &
+				kpid=$!
+				track $kpid
+				wait_bound $kpid "$port" tcp && break
+				stop $kpid
+				kpid=""
+			done
+			if [ -z "$kpid" ]; then
+				fail $w "$tool" "listener did not listen"
+				continue
+			fi
+			out=$(timeout -k 2 $((CONN_SECONDS + 60)) "$PY" "$LIB" echoes "$port" "$SPAWNS" "$CONN_SECONDS" 2>>"$ERRLOG")
+			stop $kpid
+			read -r ok lost el <<< "$out"
+			if [ -z "$el" ] || [ "${ok:-0}" -eq 0 ]; then
+				fail $w "$tool" "no client got its reply"
+				continue
+			fi
+			record $w "$tool" rate "$("$PY" -c "print('%.1f' % ($ok / ($el / 1e6)))")"
+			record $w "$tool" n $((ok + lost))
+			record $w "$tool" lost "$lost"
+			say "$w round $((r + 1)) $tool: $ok of $((ok + lost)) clients answered in $(secs "$el") s"
+		done
+	done
+	note $w "Each client (one Python process, one after another) connects, sends 5 bytes, waits up to 2 s for the same 5 bytes back and closes; a run stops at $SPAWNS clients or after ${CONN_SECONDS} s. Clients/s counts the answered ones; a client whose reply did not come back whole is lost, and a tool that lost any cannot be the best peer. Listeners: \`sockcat -l -k -c 'exec cat'\`, \`ncat -l -k --sh-exec cat\`, \`socat TCP-LISTEN:P,fork,reuseaddr EXEC:cat\`."
+}
+
+# ----------------------------------------------------------------- relay
+
+# The relay rows (issue "A relay that beats socat and systemd-socket-
+# proxyd") go here once sockcat has --to: a backend (a sink, and an echo
+# server for short exchanges) behind each of `socat TCP-LISTEN:P,fork
+# TCP:127.0.0.1:B`, `systemd-socket-activate -l P systemd-socket-proxyd
+# 127.0.0.1:B`, `ncat -l -k --sh-exec 'ncat 127.0.0.1 B'`, `sockcat -l -k
+# P --to 127.0.0.1:B` and, as the reference, no relay at all; bulk
+# (BENCH_MB through the relay, verified by byte count) with bulk() and
+# the ceiling's receiver as the backend, short exchanges with `benchlib.py
+# echoes`.  Record rows as "relay TOOL t SECONDS" / "relay TOOL rate N"
+# and give benchlib.py's report a table for them.
+relay_workload() {
+	local w=relay
+	# (--tos is another option: --to must stand alone.)
+	if ! "$SOCKCAT" --help 2>&1 | grep -qE -- '--to([^a-z]|$)'; then
+		note $w "- skipped: this sockcat has no relay (--to) yet."
+		return
+	fi
+	note $w "- no relay rows yet: see relay_workload() in tests/bench/bench.sh."
+}
+
 # --------------------------------------------------------- syscalls
 
 syscalls_workload() {
@@ -834,6 +946,8 @@ want udp && udp_workload
 want short-conns && short_conns_workload
 want startup && startup_workload
 want syscalls && syscalls_workload
+want spawn && spawn_workload
+want relay && relay_workload
 
 versions=""
 if command -v dpkg-query >/dev/null; then

@@ -12,6 +12,12 @@
       SECONDS pass first); each sends 10 bytes, half-closes and waits for
       the server to close.  Prints "CLIENTS MICROSECONDS" (a listener's own
       rate, without any client's start-up).
+  benchlib.py echoes PORT N SECONDS
+      Connect N clients to 127.0.0.1:PORT one after another (fewer if
+      SECONDS pass first); each sends 5 bytes, waits up to 2 s for the
+      same 5 bytes back, and closes.  Prints "OK LOST MICROSECONDS": the
+      clients that got their reply whole, those that did not (a reset, a
+      short or wrong reply, a timeout), and the time taken.
   benchlib.py hftimes JSON
       Print the times (seconds) of hyperfine's --export-json, one a line.
   benchlib.py straceCalls FILE
@@ -99,6 +105,32 @@ def clients(port, n, limit):
     print(done, int((time.perf_counter() - t0) * 1e6))
 
 
+def echoes(port, n, limit):
+    t0 = time.perf_counter()
+    ok = lost = 0
+    for i in range(n):
+        if time.perf_counter() - t0 > limit:
+            break
+        msg = b"%05d" % (i % 100000)
+        got = b""
+        try:
+            with socket.create_connection(("127.0.0.1", port),
+                                          timeout=2) as s:
+                s.sendall(msg)
+                while len(got) < len(msg):
+                    b = s.recv(len(msg) - len(got))
+                    if not b:
+                        break
+                    got += b
+        except OSError:
+            pass
+        if got == msg:
+            ok += 1
+        else:
+            lost += 1
+    print(ok, lost, int((time.perf_counter() - t0) * 1e6))
+
+
 def hftimes(path):
     with open(path) as f:
         for t in json.load(f)["results"][0]["times"]:
@@ -142,6 +174,9 @@ TITLE = {
     "short-conns": "5. `-k` listener, sequential short clients",
     "startup": "6. client start-up (connect, send 10 bytes, exit)",
     "syscalls": "7. syscalls per GiB in bulk (workload 1, `strace -f -c`)",
+    "spawn": "8. `-k` with a program per client (connect, 5 bytes each way, "
+             "close)",
+    "relay": "9. relay (a listener forwarding each client to a backend)",
 }
 
 
@@ -332,6 +367,42 @@ def startup_table(res, tools):
             ratio, "%.2f×" % (m / (obm * 1000)) if obm else "—", rss))
 
 
+def spawn_table(res, tools):
+    best = None
+    for tool in tools:
+        d = res[tool]
+        if failed(d) or not d.get("rate") or any(
+                int(v) for v in d.get("lost", [])):
+            continue
+        m = statistics.median(floats(d, "rate"))
+        if not is_reference(tool) and (best is None or m > best[1]):
+            best = (tool, m)
+    print("| tool | clients/s, median | min–max | clients per run "
+          "| replies lost | rate ÷ best peer's |")
+    print("|---|---|---|---|---|---|")
+    for tool in tools:
+        d = res[tool]
+        if failed(d):
+            print("| %s | FAILED (%s) | | | | |" % (LABEL[tool], failed(d)))
+            continue
+        rates = floats(d, "rate")
+        if not rates:
+            print("| %s | no data | | | | |" % LABEL[tool])
+            continue
+        m = statistics.median(rates)
+        n = [int(v) for v in d.get("n", [])]
+        lost = sum(int(v) for v in d.get("lost", []))
+        ratio = ""
+        if best:
+            ratio = "%.2f×" % (m / best[1])
+            if tool == best[0]:
+                ratio = "1.00× (best peer)"
+        nstr = str(min(n)) if min(n) == max(n) else "%d–%d" % (min(n), max(n))
+        print("| %s | %s | %s–%s | %s | %d of %d | %s |" % (
+            LABEL[tool], fmt_n(m), fmt_n(min(rates)), fmt_n(max(rates)),
+            nstr, lost, sum(n), ratio))
+
+
 def syscalls_table(res, tools):
     ob = res.get("nc.openbsd")
     obt = None
@@ -370,7 +441,7 @@ def report(path):
             print("- %s" % meta[k])
     print()
     for w in ("file-null", "file-file", "pipes", "udp", "short-conns",
-              "startup", "syscalls"):
+              "startup", "syscalls", "spawn", "relay"):
         if w not in res:
             continue
         print("## %s" % TITLE[w])
@@ -385,6 +456,10 @@ def report(path):
             conns_table(res[w], tools)
         elif w == "startup":
             startup_table(res[w], tools)
+        elif w == "spawn":
+            spawn_table(res[w], tools)
+        elif w == "relay":
+            pass    # rows come with the relay: see relay_workload()
         else:
             syscalls_table(res[w], tools)
         # Bullets first, then the paragraphs, each set apart (a paragraph
@@ -392,7 +467,8 @@ def report(path):
         bullets = [n for n in notes if n.startswith("- ")]
         paras = [n for n in notes if not n.startswith("- ")]
         if bullets:
-            print()
+            if w != "relay":    # no table above them
+                print()
             for n in bullets:
                 print(n)
         for n in paras:
@@ -408,6 +484,8 @@ def main(argv):
         return sink(int(argv[1]))
     if len(argv) == 4 and argv[0] == "clients":
         return clients(int(argv[1]), int(argv[2]), float(argv[3]))
+    if len(argv) == 4 and argv[0] == "echoes":
+        return echoes(int(argv[1]), int(argv[2]), float(argv[3]))
     if len(argv) == 2 and argv[0] == "hftimes":
         return hftimes(argv[1])
     if len(argv) == 2 and argv[0] == "straceCalls":
