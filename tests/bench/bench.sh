@@ -120,6 +120,7 @@ SPAWNS=${BENCH_SPAWNS:-$(scaled 2000 200)}
 STARTS=${BENCH_STARTS:-$(scaled 300 30)}
 START_SECONDS=${BENCH_START_SECONDS:-2}
 SYS_MB=${BENCH_SYSCALL_MB:-256}
+RELAY_IDLE=${BENCH_RELAY_IDLE:-2000}
 ((SYS_MB > MB)) && SYS_MB=$MB
 
 # A process gets this long before timeout(1) ends it: generous, for the
@@ -863,24 +864,273 @@ spawn_workload() {
 
 # ----------------------------------------------------------------- relay
 
-# The relay rows (issue "A relay that beats socat and systemd-socket-
-# proxyd") go here once sockcat has --to: a backend (a sink, and an echo
-# server for short exchanges) behind each of `socat TCP-LISTEN:P,fork
-# TCP:127.0.0.1:B`, `systemd-socket-activate -l P systemd-socket-proxyd
-# 127.0.0.1:B`, `ncat -l -k --sh-exec 'ncat 127.0.0.1 B'`, `sockcat -l -k
-# P --to 127.0.0.1:B` and, as the reference, no relay at all; bulk
-# (BENCH_MB through the relay, verified by byte count) with bulk() and
-# the ceiling's receiver as the backend, short exchanges with `benchlib.py
-# echoes`.  Record rows as "relay TOOL t SECONDS" / "relay TOOL rate N"
-# and give benchlib.py's report a table for them.
+# systemd-socket-proxyd is not on PATH: Debian has it in /lib/systemd,
+# others in /usr/lib/systemd.
+PROXYD=""
+for d in /lib/systemd /usr/lib/systemd; do
+	[ -x "$d/systemd-socket-proxyd" ] && { PROXYD=$d/systemd-socket-proxyd; break; }
+done
+
+# TOOL PORT BACKEND -> RELAY (array: a relay listening on 127.0.0.1:PORT
+# that forwards each client to 127.0.0.1:BACKEND, keeps listening and
+# serves clients at once; empty for "direct", the clients going straight
+# to the backend)
+# RELAY_MAX, when set, raises the tool's limit of clients at once (for
+# the idle pairs: sockcat's --max-conns defaults to 100, proxyd's -c to
+# 256; socat's fork and ncat have none).
+relay_cmds() {
+	local p=$2 b=$3
+	RELAY=()
+	case $1 in
+	sockcat)
+		RELAY=("$SOCKCAT" -l -k -n 127.0.0.1 "$p" --to "127.0.0.1:$b")
+		[ -n "${RELAY_MAX:-}" ] && RELAY+=(--max-conns "$RELAY_MAX") ;;
+	socat) RELAY=(socat "TCP-LISTEN:$p,bind=127.0.0.1,reuseaddr,fork" "TCP:127.0.0.1:$b") ;;
+	proxyd)
+		RELAY=(systemd-socket-activate -l "127.0.0.1:$p" "$PROXYD")
+		[ -n "${RELAY_MAX:-}" ] && RELAY+=(-c "$RELAY_MAX")
+		RELAY+=("127.0.0.1:$b") ;;
+	ncat) RELAY=(ncat -l -k 127.0.0.1 "$p" --sh-exec "ncat 127.0.0.1 $b") ;;
+	esac
+}
+
+# relay_start TOOL BACKEND [SECONDS]: start TOOL's relay in front of
+# BACKEND; sets RPID (empty for "direct") and RPORT, the port clients
+# connect to.  Returns 1 if the relay did not listen (three ports tried).
+relay_start() {
+	local p
+	RPID="" RPORT=$2
+	[ "$1" = direct ] && return 0
+	for _ in 1 2 3; do
+		p=$(freeport) || continue
+		relay_cmds "$1" "$p" "$2"
+		timeout -k 2 "${3:-$TMO}" "${RELAY[@]}" < /dev/null > /dev/null 2>>"$ERRLOG" &
+		RPID=$!
+		track $RPID
+		if wait_bound $RPID "$p" tcp; then
+			RPORT=$p
+			return 0
+		fi
+		stop $RPID
+		RPID=""
+	done
+	return 1
+}
+
+# relay_bulk TOOL: one transfer of $IN through TOOL's relay into a fresh
+# `benchlib.py countsink`; sets ELAPSED (microseconds from starting the
+# sender until the receiver exited); returns 1 with WHY set on failure.
+relay_bulk() {
+	local tool=$1 b cpid spid t0 t1 st n want
+	want=$(stat -c %s "$IN")
+	WHY=""
+	for _ in 1 2 3; do
+		: > "$ERRLOG"
+		rm -f "$W/rcount"
+		b=$(freeport) || { WHY="no free port"; continue; }
+		timeout -k 2 "$TMO" "$PY" "$LIB" countsink "$b" < /dev/null > "$W/rcount" 2>>"$ERRLOG" &
+		cpid=$!
+		track $cpid
+		if ! wait_bound $cpid "$b" tcp; then
+			stop $cpid
+			WHY="the receiver did not listen"
+			continue
+		fi
+		if ! relay_start "$tool" "$b"; then
+			stop $cpid
+			WHY="the relay did not listen"
+			continue
+		fi
+		t0=$(usec)
+		timeout -k 2 "$TMO" "${RSEND[@]}" "$RPORT" < "$IN" > /dev/null 2>>"$ERRLOG" &
+		spid=$!
+		track $spid
+		reap $spid
+		st=$STATUS
+		reap $cpid
+		local rst=$STATUS
+		t1=$(usec)
+		[ -n "$RPID" ] && stop $RPID
+		ELAPSED=$((t1 - t0))
+		n=$(cat "$W/rcount" 2>/dev/null)
+		if [ $st -eq 124 ] || [ $st -eq 137 ] || [ $rst -eq 124 ] || [ $rst -eq 137 ]; then
+			WHY="hung: killed by timeout after ${TMO}s"
+		elif [ $st -ne 0 ]; then
+			WHY="sender exit status $st"
+		elif [ $rst -ne 0 ]; then
+			WHY="receiver exit status $rst"
+		elif [ "$n" != "$want" ]; then
+			WHY="data mismatch: ${n:-no count,} of $want bytes arrived"
+			return 1
+		else
+			return 0
+		fi
+		[ -s "$ERRLOG" ] && WHY="$WHY; stderr: $(tail -n 1 "$ERRLOG" | tr -d '|' | head -c 200)"
+		return 1
+	done
+	return 1
+}
+
+# The processes of the tree under PID (PID first), one a line.
+tree_pids() {
+	local p c
+	echo "$1"
+	for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		tree_pids "$p"
+	done
+}
+
+# tree_usage PID -> "PROCESSES DESCRIPTORS RSS_KIB PSS_KIB" of the tree
+# under PID without timeout(1) itself (PID).  VmRSS counts a page shared
+# by forked processes once in each; Pss (smaps_rollup) splits it.
+tree_usage() {
+	local p np=0 nfd=0 rss=0 pss=0 k
+	for p in $(tree_pids "$1"); do
+		[ "$p" = "$1" ] && continue
+		[ -d /proc/"$p" ] || continue
+		np=$((np + 1))
+		k=$(ls /proc/"$p"/fd 2>/dev/null | wc -l)
+		nfd=$((nfd + k))
+		k=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/"$p"/status 2>/dev/null)
+		rss=$((rss + ${k:-0}))
+		k=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\).*/\1/p' /proc/"$p"/smaps_rollup 2>/dev/null)
+		pss=$((pss + ${k:-0}))
+	done
+	echo "$np $nfd $rss $pss"
+}
+
+# relay_scale TOOL EPORT: N idle relayed pairs through TOOL's relay in
+# front of the echo server on EPORT; records the relay's processes,
+# descriptors and resident memory per pair.
+relay_scale() {
+	local w=relay tool=$1 ipid before after i st
+	local np0 fd0 rss0 pss0 np1 fd1 rss1 pss1
+	if ! RELAY_MAX=$((RELAY_IDLE + 10)) relay_start "$tool" "$2" 600; then
+		note $w "- scale, $tool: the relay did not listen."
+		return
+	fi
+	# Let the relay settle (lazy allocations at start-up) before the
+	# "before" figure: one echo through it.
+	timeout -k 2 30 "$PY" "$LIB" echoes "$RPORT" 1 5 > /dev/null 2>>"$ERRLOG"
+	read -r np0 fd0 rss0 pss0 <<< "$(tree_usage $RPID)"
+	rm -f "$W/idle"
+	timeout -k 2 600 "$PY" "$LIB" idle "$RPORT" "$RELAY_IDLE" 300 < /dev/null > "$W/idle" 2>>"$ERRLOG" &
+	ipid=$!
+	track $ipid
+	for ((i = 0; i < 12000; i++)); do
+		grep -qE '^(ready|failed)' "$W/idle" 2>/dev/null && break
+		kill -0 $ipid 2>/dev/null || break
+		sleep 0.05
+	done
+	st=$(head -n 1 "$W/idle" 2>/dev/null)
+	if [ "$st" != ready ]; then
+		stop $ipid $RPID
+		note $w "- scale, $tool: ${st:-no answer} of $RELAY_IDLE idle pairs (a connection got no echo)."
+		return
+	fi
+	# The relay may still be tidying after the last echo.
+	sleep 0.5
+	read -r np1 fd1 rss1 pss1 <<< "$(tree_usage $RPID)"
+	stop $ipid $RPID
+	record $w "$tool" scale "$RELAY_IDLE $np0 $fd0 $rss0 $pss0 $np1 $fd1 $rss1 $pss1"
+	say "$w scale $tool: $RELAY_IDLE pairs: processes $np0 -> $np1, descriptors $fd0 -> $fd1, RSS $rss0 -> $rss1 KiB, PSS $pss0 -> $pss1 KiB"
+}
+
+# The relay: a listener forwarding each client to a backend on
+# 127.0.0.1, against the tools people use for it, and "direct" (the
+# clients straight to the backend) as the reference.
 relay_workload() {
-	local w=relay
+	local w=relay tool r tools=(direct) eport epid out ok lost el
 	# (--tos is another option: --to must stand alone.)
 	if ! "$SOCKCAT" --help 2>&1 | grep -qE -- '--to([^a-z]|$)'; then
 		note $w "- skipped: this sockcat has no relay (--to) yet."
 		return
 	fi
-	note $w "- no relay rows yet: see relay_workload() in tests/bench/bench.sh."
+	tools+=(sockcat)
+	for tool in socat proxyd ncat; do
+		if [ "$tool" = proxyd ]; then
+			if [ -z "$PROXYD" ] || ! command -v systemd-socket-activate > /dev/null; then
+				note $w "- systemd-socket-proxyd: skipped, not installed (apt-get install systemd: /lib/systemd/systemd-socket-proxyd and systemd-socket-activate)."
+				continue
+			fi
+		elif ! command -v $tool > /dev/null; then
+			note $w "- $tool: skipped, not installed (apt-get install $tool)."
+			continue
+		fi
+		tools+=("$tool")
+	done
+	# The bulk sender: the ceiling's (sendfile(2), then close), which
+	# is not what limits the rate; sockcat's client otherwise.
+	if [ -x "$CEILING" ]; then
+		RSEND=("$CEILING")
+	else
+		RSEND=("$SOCKCAT" -N 127.0.0.1)
+	fi
+
+	say "$w bulk: ${MB} MiB through each relay, $ROUNDS round(s)"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for tool in $(rotate $r "${tools[@]}"); do
+			has_failed $w "$tool" && continue
+			if relay_bulk "$tool"; then
+				record $w "$tool" t "$(secs $ELAPSED)"
+				say "$w bulk round $((r + 1)) $tool: $(secs $ELAPSED) s"
+			else
+				fail $w "$tool" "bulk: ${WHY%%[:;]*}"
+				note $w "- $tool, bulk: ${WHY}."
+			fi
+		done
+	done
+
+	# Short exchanges: one echo server, long-lived, behind every relay.
+	epid=""
+	for _ in 1 2 3; do
+		eport=$(freeport) || continue
+		timeout -k 2 3600 "$PY" "$LIB" echod "$eport" < /dev/null > /dev/null 2>>"$ERRLOG" &
+		epid=$!
+		track $epid
+		wait_bound $epid "$eport" tcp && break
+		stop $epid
+		epid=""
+	done
+	if [ -z "$epid" ]; then
+		note $w "- short exchanges and scale: the echo server did not start."
+		return
+	fi
+	say "$w short: up to $CONNS sequential exchanges (or ${CONN_SECONDS}s) per run, $ROUNDS round(s)"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for tool in $(rotate $r "${tools[@]}"); do
+			has_failed $w "$tool" && continue
+			if ! relay_start "$tool" "$eport" $((CONN_SECONDS + 120)); then
+				fail $w "$tool" "the relay did not listen"
+				continue
+			fi
+			out=$(timeout -k 2 $((CONN_SECONDS + 60)) "$PY" "$LIB" echoes "$RPORT" "$CONNS" "$CONN_SECONDS" 2>>"$ERRLOG")
+			[ -n "$RPID" ] && stop $RPID
+			read -r ok lost el <<< "$out"
+			if [ -z "$el" ] || [ "${ok:-0}" -eq 0 ]; then
+				fail $w "$tool" "short: no client got its reply"
+				continue
+			fi
+			record $w "$tool" rate "$("$PY" -c "print('%.1f' % ($ok / ($el / 1e6)))")"
+			record $w "$tool" n $((ok + lost))
+			record $w "$tool" lost "$lost"
+			say "$w short round $((r + 1)) $tool: $ok of $((ok + lost)) exchanges answered in $(secs "$el") s"
+		done
+	done
+
+	# Scale: idle pairs.
+	if [ "$RELAY_IDLE" -gt 0 ]; then
+		say "$w scale: $RELAY_IDLE idle relayed pairs"
+		for tool in sockcat proxyd socat; do
+			case " ${tools[*]} " in *" $tool "*) relay_scale $tool "$eport" ;; esac
+		done
+	fi
+	stop $epid
+
+	note $w "Relays: \`sockcat -l -k -n 127.0.0.1 P --to 127.0.0.1:B\`; \`socat TCP-LISTEN:P,bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:B\`; \`systemd-socket-activate -l 127.0.0.1:P $PROXYD 127.0.0.1:B\` (one proxyd process for every client); \`ncat -l -k 127.0.0.1 P --sh-exec 'ncat 127.0.0.1 B'\`. \"No relay\" is the client connected straight to the backend."
+	note $w "Bulk: ${MB} MiB from $([ -x "$CEILING" ] && echo "the ceiling's sender (\`ceiling P\`: sendfile(2) from a tmpfs file, then close)" || echo "\`sockcat -N 127.0.0.1 P\`") through the relay to \`benchlib.py countsink\` (splice(2) through a 1 MiB pipe to /dev/null), timed from starting the sender until the receiver has seen end of file; every transfer is verified by the receiver's byte count."
+	note $w "Short exchanges: one Python process, clients one after another; each connects, sends 5 bytes, reads the same 5 bytes back (waiting up to 2 s) and closes, without shutting down its side first (systemd-socket-proxyd was seen to lose the reply to a client that half-closes before reading, so this client is fair to every relay). The backend is \`benchlib.py echod\` (one Python process, selectors). A run stops at $CONNS clients or after ${CONN_SECONDS} s. A tool that lost any reply cannot be the best peer or meet a target."
+	[ "$RELAY_IDLE" -gt 0 ] && note $w "Scale: $RELAY_IDLE connections held open and idle through the relay (each first answered one 1-byte echo, so its upstream leg is up), from \`benchlib.py idle\`; the relay's processes (timeout(1) not counted), descriptors (/proc/PID/fd), VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup: a page shared by forked processes split between them), summed over the processes, before and after, per pair. The limits on clients at once are raised for this: sockcat \`--max-conns $((RELAY_IDLE + 10))\`, proxyd \`-c $((RELAY_IDLE + 10))\`. ncat (a shell and an ncat per client) is not run."
 }
 
 # --------------------------------------------------------- syscalls
@@ -933,7 +1183,7 @@ want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 
 LOAD_START=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)
 need_data=0
-for w in file-null file-file pipes syscalls; do want $w && need_data=1; done
+for w in file-null file-file pipes syscalls relay; do want $w && need_data=1; done
 if [ $need_data = 1 ]; then
 	say "writing ${MB} MiB of random data to $IN"
 	head -c $((MB * 1048576)) /dev/urandom > "$IN" || die "cannot write $IN"

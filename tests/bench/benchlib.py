@@ -18,6 +18,21 @@
       same 5 bytes back, and closes.  Prints "OK LOST MICROSECONDS": the
       clients that got their reply whole, those that did not (a reset, a
       short or wrong reply, a timeout), and the time taken.
+  benchlib.py countsink PORT
+      Accept one TCP client on 127.0.0.1:PORT, move what it sends to
+      /dev/null until end of file (splice(2) through a 1 MiB pipe, so the
+      receiver is not the bottleneck; recv_into() where os.splice is
+      missing), close, and print the byte count.
+  benchlib.py echod PORT
+      An echo server on 127.0.0.1:PORT (one process, selectors, non-
+      blocking): sends back what each client sends and closes a client
+      at its end of file; runs until killed.
+  benchlib.py idle PORT N SECONDS
+      Open N connections to 127.0.0.1:PORT (a relay in front of `echod`),
+      check that each answers one 1-byte echo (so its upstream leg is
+      up), print "ready" and hold them all open, idle, until killed or
+      SECONDS pass.  Exits 1 (printing "failed K")
+      if the K-th connection did not answer.
   benchlib.py hftimes JSON
       Print the times (seconds) of hyperfine's --export-json, one a line.
   benchlib.py straceCalls FILE
@@ -29,7 +44,9 @@
       Print the markdown report of bench.sh's results file (stdin has the
       header lines bench.sh wrote).
 """
+import fcntl
 import json
+import os
 import resource
 import selectors
 import socket
@@ -131,6 +148,106 @@ def echoes(port, n, limit):
     print(ok, lost, int((time.perf_counter() - t0) * 1e6))
 
 
+def countsink(port):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    c, _ = ls.accept()
+    ls.close()
+    total = 0
+    if hasattr(os, "splice"):
+        r, w = os.pipe()
+        try:
+            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except (OSError, AttributeError):
+            pass
+        null = os.open("/dev/null", os.O_WRONLY)
+        while True:
+            n = os.splice(c.fileno(), w, 1 << 20)
+            if n == 0:
+                break
+            total += n
+            while n > 0:
+                n -= os.splice(r, null, n)
+    else:
+        buf = bytearray(1 << 20)
+        while True:
+            n = c.recv_into(buf)
+            if n == 0:
+                break
+            total += n
+    c.close()
+    print(total)
+
+
+def more_fds():
+    """Raises the soft descriptor limit to the hard one (idle pairs)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def echod(port):
+    more_fds()
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(4096)
+    ls.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            s = key.fileobj
+            if s is ls:
+                # Every pending client at once: a relay's many upstream
+                # connects should not wait one wakeup each.
+                for _ in range(64):
+                    try:
+                        c, _ = ls.accept()
+                    except OSError:
+                        break
+                    c.setblocking(False)
+                    sel.register(c, selectors.EVENT_READ)
+                continue
+            try:
+                data = s.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if data:
+                try:
+                    # Replies are tiny: the send buffer always has room.
+                    s.sendall(data)
+                    continue
+                except OSError:
+                    pass
+            sel.unregister(s)
+            s.close()
+
+
+def idle(port, n, limit):
+    more_fds()
+    conns = []
+    for i in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"x")
+            if s.recv(1) != b"x":
+                raise OSError("no echo")
+        except OSError:
+            print("failed", i + 1, flush=True)
+            return 1
+        conns.append(s)
+    print("ready", flush=True)
+    time.sleep(limit)
+    for s in conns:
+        s.close()
+    return 0
+
+
 def hftimes(path):
     with open(path) as f:
         for t in json.load(f)["results"][0]["times"]:
@@ -156,6 +273,7 @@ def rss(argv):
 
 
 LABEL = {
+    "direct": "no relay (client → backend)",
     "ceiling": "zero-copy ceiling (ceiling.c)",
     "sockcat": "sockcat",
     "sockcat-nosplice": "sockcat (no splice)",
@@ -164,6 +282,7 @@ LABEL = {
     "ncat": "ncat",
     "socat": "socat",
     "busybox": "busybox nc",
+    "proxyd": "systemd-socket-proxyd",
 }
 
 TITLE = {
@@ -185,8 +304,8 @@ def is_sockcat(tool):
 
 
 def is_reference(tool):
-    """Not a peer: sockcat itself, or the zero-copy ceiling."""
-    return is_sockcat(tool) or tool == "ceiling"
+    """Not a peer: sockcat itself, the zero-copy ceiling, or no relay."""
+    return is_sockcat(tool) or tool in ("ceiling", "direct")
 
 
 def fmt_s(x):
@@ -403,6 +522,110 @@ def spawn_table(res, tools):
             nstr, lost, sum(n), ratio))
 
 
+def relay_table(res, tools):
+    def med(tool, key):
+        d = res.get(tool)
+        if not d or failed(d) or not d.get(key):
+            return None
+        return statistics.median(floats(d, key))
+
+    def lost(tool):
+        return sum(int(v) for v in res.get(tool, {}).get("lost", []))
+
+    def ratio(a, b):
+        return "%.2f×" % (a / b) if a is not None and b else "—"
+
+    print("| tool | bulk: median | min–max | ÷ no relay | ÷ socat | ÷ proxyd "
+          "| short: exchanges/s, median | min–max | replies lost "
+          "| ÷ no relay | ÷ socat | ÷ proxyd |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    tb = {t: med(t, "t") for t in tools}
+    ts = {t: med(t, "rate") for t in tools}
+    for tool in tools:
+        d = res[tool]
+        if failed(d):
+            print("| %s | FAILED (%s) | | | | | | | | | | |" % (
+                LABEL[tool], failed(d)))
+            continue
+        cells = []
+        t = tb[tool]
+        if t is None:
+            cells += ["no data", "", "", "", ""]
+        else:
+            v = floats(d, "t")
+            cells += [fmt_s(t), "%s–%s" % (fmt_s(min(v)), fmt_s(max(v))),
+                      ratio(t, tb.get("direct")), ratio(t, tb.get("socat")),
+                      ratio(t, tb.get("proxyd"))]
+        r = ts[tool]
+        if r is None:
+            cells += ["no data", "", "", "", "", ""]
+        else:
+            v = floats(d, "rate")
+            n = sum(int(x) for x in d.get("n", []))
+            cells += [fmt_n(r), "%s–%s" % (fmt_n(min(v)), fmt_n(max(v))),
+                      "%d of %d" % (lost(tool), n),
+                      ratio(r, ts.get("direct")), ratio(r, ts.get("socat")),
+                      ratio(r, ts.get("proxyd"))]
+        print("| %s | %s |" % (LABEL[tool], " | ".join(cells)))
+    # The issue's targets, from the medians above.
+    print()
+    print("Targets (issue 13), from the medians:")
+    print()
+    sc = "sockcat"
+
+    def target(what, peer, mine, theirs, op, want):
+        if mine is None:
+            return "- %s vs %s: not measured (sockcat has no figure)" % (
+                what, LABEL.get(peer, peer))
+        if theirs is None:
+            return "- %s vs %s: not measured (%s has no figure)" % (
+                what, LABEL.get(peer, peer), LABEL.get(peer, peer))
+        x = mine / theirs
+        ok = x <= want if op == "<=" else x >= want
+        why = ""
+        if what.startswith("short") and lost(sc):
+            ok, why = False, " (sockcat lost %d replies)" % lost(sc)
+        elif what.startswith("short") and lost(peer):
+            why = " (%s lost %d replies)" % (LABEL[peer], lost(peer))
+        return "- %s: %.2f× %s's (target %s %.2f×): target %s%s" % (
+            what, x, LABEL[peer], "≤" if op == "<=" else "≥", want,
+            "met" if ok else "NOT met", why)
+    print(target("bulk time", "socat", tb.get(sc), tb.get("socat"),
+                 "<=", 0.35))
+    print(target("bulk time", "proxyd", tb.get(sc), tb.get("proxyd"),
+                 "<=", 0.9))
+    print(target("short exchanges/s", "socat", ts.get(sc), ts.get("socat"),
+                 ">=", 3.0))
+    print(target("short exchanges/s", "proxyd", ts.get(sc),
+                 ts.get("proxyd"), ">=", 1.2))
+    scale = [t for t in tools if res[t].get("scale")]
+    if not scale:
+        return
+    print()
+    print("| idle relayed pairs | pairs | processes (before → after) "
+          "| descriptors (before → after) | per pair | VmRSS, KiB "
+          "(before → after) | KiB per pair | Pss, KiB per pair |")
+    print("|---|---|---|---|---|---|---|---|")
+    for tool in scale:
+        n, p0, f0, r0, s0, p1, f1, r1, s1 = (
+            int(x) for x in res[tool]["scale"][0].split())
+        print("| %s | %s | %d → %d | %s → %s | %.2f | %s → %s | %.2f "
+              "| %.2f |" % (
+                  LABEL[tool], fmt_n(n), p0, p1, fmt_n(f0), fmt_n(f1),
+                  (f1 - f0) / n, fmt_n(r0), fmt_n(r1), (r1 - r0) / n,
+                  (s1 - s0) / n))
+    if "sockcat" in scale:
+        n, p0, f0, r0, s0, p1, f1, r1, s1 = (
+            int(x) for x in res["sockcat"]["scale"][0].split())
+        fd, kib = (f1 - f0) / n, (r1 - r0) / n
+        print()
+        print("- scale (sockcat): %.2f descriptors per idle pair "
+              "(target ≤ 2): target %s; %.2f KiB resident per idle pair "
+              "(target ≤ 4 KiB): target %s; %d process(es)" % (
+                  fd, "met" if fd <= 2 else "NOT met", kib,
+                  "met" if kib <= 4 else "NOT met", p1))
+
+
 def syscalls_table(res, tools):
     ob = res.get("nc.openbsd")
     obt = None
@@ -448,6 +671,8 @@ def report(path):
         print()
         notes = res[w].pop("-", {}).get("note", [])
         tools = [t for t in LABEL if t in res[w]]
+        if w == "relay":    # bench.sh's order: no relay, sockcat, peers
+            tools = [t for t in order.get(w, []) if t in LABEL]
         if w in ("file-null", "file-file", "pipes"):
             time_table(w, res[w], tools, mb)
         elif w == "udp":
@@ -459,7 +684,8 @@ def report(path):
         elif w == "spawn":
             spawn_table(res[w], tools)
         elif w == "relay":
-            pass    # rows come with the relay: see relay_workload()
+            if tools:   # none when this sockcat has no relay
+                relay_table(res[w], tools)
         else:
             syscalls_table(res[w], tools)
         # Bullets first, then the paragraphs, each set apart (a paragraph
@@ -467,7 +693,7 @@ def report(path):
         bullets = [n for n in notes if n.startswith("- ")]
         paras = [n for n in notes if not n.startswith("- ")]
         if bullets:
-            if w != "relay":    # no table above them
+            if w != "relay" or tools:    # a table above them
                 print()
             for n in bullets:
                 print(n)
@@ -486,6 +712,12 @@ def main(argv):
         return clients(int(argv[1]), int(argv[2]), float(argv[3]))
     if len(argv) == 4 and argv[0] == "echoes":
         return echoes(int(argv[1]), int(argv[2]), float(argv[3]))
+    if len(argv) == 2 and argv[0] == "countsink":
+        return countsink(int(argv[1]))
+    if len(argv) == 2 and argv[0] == "echod":
+        return echod(int(argv[1]))
+    if len(argv) == 4 and argv[0] == "idle":
+        return idle(int(argv[1]), int(argv[2]), float(argv[3]))
     if len(argv) == 2 and argv[0] == "hftimes":
         return hftimes(argv[1])
     if len(argv) == 2 and argv[0] == "straceCalls":
