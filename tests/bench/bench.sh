@@ -21,17 +21,22 @@
 #   BENCH_ROUNDS  timed rounds (default 5)
 #   BENCH_ONLY    workloads to run (default all): file-null file-file pipes
 #                 udp short-conns startup syscalls spawn relay
+#                 (relay: sockcat --to against socat, systemd-socket-proxyd
+#                 and ncat; skipped with a note if this sockcat has no --to)
 #   SOCKCAT       the binary under test (default ./sockcat)
 # Counts, scaled down (to a floor) when BENCH_MB < 1024:
 #   BENCH_UDP_N (200000), BENCH_UDP_PACED_N (30% of BENCH_UDP_N, paced at
-#   20,000/s, one round), BENCH_CONNS (2000), BENCH_CONN_SECONDS (4: a
+#   20,000/s, one round), BENCH_CONNS (2000; also the relay's short
+#   exchanges per run), BENCH_CONN_SECONDS (4: a
 #   short-connection run also stops after this long, so slow-starting
 #   clients do not take minutes), BENCH_STARTS (300, split over the
 #   rounds; BENCH_START_SECONDS (2) ends a tool's share of a round early),
 #   BENCH_SPAWNS (2000: `-k` echo clients, one program each, per run, also
 #   ended by BENCH_CONN_SECONDS), BENCH_SYSCALL_MB (256, at most BENCH_MB; a quarter of it for the peers
 #   other than nc.openbsd, whose counts grow linearly and cost the most
-#   under strace).  BENCH_HYPERFINE=1 times the client start-up
+#   under strace), BENCH_RELAY_IDLE (2000 idle relayed pairs held open
+#   through sockcat, socat and proxyd for descriptors and memory per
+#   pair; 0 skips that part; not scaled).  BENCH_HYPERFINE=1 times the client start-up
 #   with hyperfine instead of a bash loop (hyperfine 1.15 has no --input,
 #   so it needs a shell for the redirection and subtracts the shell's
 #   start-up, which leaves runs near 0 ms on a noisy machine).
@@ -74,7 +79,23 @@
 # -k with a program per client (spawn): sockcat -l -k -c 'exec cat';
 #   ncat -l -k --sh-exec cat; socat TCP-LISTEN:P,fork,reuseaddr EXEC:cat.
 #   The netcats without such a listener are skipped.  Python echo clients.
-# Relay: the place for its rows is relay_workload(); none yet.
+# Relay (relay): a listener on 127.0.0.1:P forwarding each client to a
+#   backend on 127.0.0.1:B, all serving clients at once:
+#     sockcat -l -k -n 127.0.0.1 P --to 127.0.0.1:B   (one process)
+#     socat TCP-LISTEN:P,bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:B
+#     systemd-socket-activate -l 127.0.0.1:P \
+#         /lib/systemd/systemd-socket-proxyd 127.0.0.1:B
+#       (or /usr/lib/systemd: not on PATH; the activator execs proxyd,
+#       which serves every client from the one passed socket)
+#     ncat -l -k 127.0.0.1 P --sh-exec 'ncat 127.0.0.1 B'
+#   and "no relay" (the client straight to B) as the reference.  Bulk:
+#   the ceiling's sender (sendfile, then close) into `benchlib.py
+#   countsink` (splice to /dev/null, prints the byte count: verified).
+#   Short exchanges: `benchlib.py echoes` (send 5 bytes, read the 5-byte
+#   reply, close: no half-close first, which proxyd was seen to answer
+#   with a lost reply) against `benchlib.py echod`.  Idle pairs: sockcat
+#   --max-conns and proxyd -c raised to fit; ncat not run.  The
+#   targets of issue 13 are printed under the table, met or not.
 
 set -u
 export LC_ALL=C
@@ -94,6 +115,7 @@ say() { echo "bench [${SECONDS}s]: $*" >&2; }
 
 case $MB in '' | *[!0-9]* | 0) die "BENCH_MB must be a positive integer" ;; esac
 case $ROUNDS in '' | *[!0-9]* | 0) die "BENCH_ROUNDS must be a positive integer" ;; esac
+case ${BENCH_RELAY_IDLE:-0} in *[!0-9]*) die "BENCH_RELAY_IDLE must be a number" ;; esac
 for w in $ONLY; do
 	case " $ALL_WORKLOADS " in *" $w "*) ;; *) die "unknown workload '$w' (known: $ALL_WORKLOADS)" ;; esac
 done
