@@ -995,7 +995,7 @@ relay_bulk() {
 
 # The processes of the tree under PID (PID first), one a line.
 tree_pids() {
-	local p c
+	local p
 	echo "$1"
 	for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
 		tree_pids "$p"
@@ -1025,7 +1025,7 @@ tree_usage() {
 # front of the echo server on EPORT; records the relay's processes,
 # descriptors and resident memory per pair.
 relay_scale() {
-	local w=relay tool=$1 ipid before after i st
+	local w=relay tool=$1 ipid i st
 	local np0 fd0 rss0 pss0 np1 fd1 rss1 pss1
 	if ! RELAY_MAX=$((RELAY_IDLE + 10)) relay_start "$tool" "$2" 600; then
 		note $w "- scale, $tool: the relay did not listen."
