@@ -30,6 +30,9 @@ void
 loop_free(struct loop *l)
 {
 	free(l->pfd);
+	free(l->wfd);
+	free(l->wslot);
+	free(l->fdpos);
 	free(l->io);
 	free(l->timers);
 	free(l->hooks);
@@ -119,10 +122,17 @@ loop_io_start(struct loop *l, struct loop_io *w, short events)
 		struct pollfd *p;
 		short *ev;
 		struct loop_io **r;
+		int *ws;
 
 		if ((p = realloc(l->pfd, cap * sizeof(*p))) == NULL)
 			return -1;
 		l->pfd = p;
+		if ((p = realloc(l->wfd, cap * sizeof(*p))) == NULL)
+			return -1;
+		l->wfd = p;
+		if ((ws = realloc(l->wslot, cap * sizeof(*ws))) == NULL)
+			return -1;
+		l->wslot = ws;
 		if ((r = realloc(l->ready, cap * sizeof(*r))) == NULL)
 			return -1;
 		l->ready = r;
@@ -382,6 +392,77 @@ loop_pause(int ms)
 	return wait_events(NULL, 0, ms, false);
 }
 
+/* Makes fdpos cover fd, the new part -1.  Returns -1 (ENOMEM) or 0. */
+static int
+cover_fd(struct loop *l, int fd)
+{
+	size_t n = l->nfdpos, want = (size_t)fd + 1, i;
+	int *p;
+
+	if (want <= n)
+		return 0;
+	if (want < 2 * n)
+		want = 2 * n;
+	if ((p = realloc(l->fdpos, want * sizeof(*p))) == NULL)
+		return -1;
+	for (i = n; i < want; i++)
+		p[i] = -1;
+	l->fdpos = p;
+	l->nfdpos = want;
+	return 0;
+}
+
+/*
+ * Gathers the watched descriptors into wfd, one entry per descriptor with
+ * the union of its watchers' events: a socket watched for reading and for
+ * writing (a link's two lanes) is one entry, so the entries never
+ * outnumber the open descriptors, which poll(2) requires (EINVAL beyond
+ * RLIMIT_NOFILE: a listener at its limit would fail instead of refusing).
+ * Returns the number of entries, or -1 with ENOMEM.
+ */
+static int
+gather(struct loop *l)
+{
+	size_t i;
+	int n = 0, top = -1, k;
+
+	for (i = 0; i < l->nio; i++)
+		if (l->pfd[i].fd > top)
+			top = l->pfd[i].fd;
+	if (top >= 0 && cover_fd(l, top) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < l->nio; i++) {
+		l->pfd[i].revents = 0;
+		l->wslot[i] = -1;
+		if (l->pfd[i].fd < 0)
+			continue;
+		if ((k = l->fdpos[l->pfd[i].fd]) < 0) {
+			k = l->fdpos[l->pfd[i].fd] = n++;
+			l->wfd[k] = l->pfd[i];
+			l->wfd[k].events = 0;
+		}
+		l->wfd[k].events |= l->pfd[i].events;
+		l->wslot[i] = k;
+	}
+	for (k = 0; k < n; k++)
+		l->fdpos[l->wfd[k].fd] = -1;
+	return n;
+}
+
+/* Hands each watcher what poll(2) said of its descriptor, as it asked. */
+static void
+scatter(struct loop *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nio; i++)
+		if (l->wslot[i] >= 0)
+			l->pfd[i].revents = l->wfd[l->wslot[i]].revents &
+			    (l->pfd[i].events | POLLERR | POLLHUP | POLLNVAL);
+}
+
 /* Calls the watchers poll(2) found ready, unless stopped meanwhile. */
 static void
 run_ready(struct loop *l)
@@ -420,11 +501,15 @@ loop_run(struct loop *l)
 			return LOOP_STOPPED;
 		if (sig_pending() != 0 && !l->winding_down)
 			return LOOP_SIGNAL;
-		n = wait_events(l->pfd, (nfds_t)l->nio,
+		if ((n = gather(l)) == -1)
+			return LOOP_ERROR;
+		n = wait_events(l->wfd, (nfds_t)n,
 		    clock_until(next_deadline(l)), l->on_child != NULL);
 		if (n == -1 && errno != EINTR && errno != EAGAIN &&
 		    errno != ENOMEM)
 			return LOOP_ERROR;
+		if (n > 0)
+			scatter(l);
 		if (sig_pending() != 0 && !l->winding_down)
 			return LOOP_SIGNAL;
 		if (l->on_child != NULL && sig_child_exited())

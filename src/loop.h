@@ -57,6 +57,16 @@ enum loop_end {
 
 struct loop {
 	struct pollfd	 *pfd;		/* pfd[i] belongs to io[i] */
+	/*
+	 * What poll(2) is given: one entry per descriptor however many
+	 * watchers it has (more entries than RLIMIT_NOFILE is EINVAL),
+	 * wslot[i] the entry of io[i] (-1: idle), and fdpos the entry of
+	 * each descriptor while they are gathered (-1 otherwise).
+	 */
+	struct pollfd	 *wfd;
+	int		 *wslot;
+	int		 *fdpos;
+	size_t		  nfdpos;
 	struct loop_io	**io;
 	size_t		  nio, capio;
 	struct loop_timer **timers;
