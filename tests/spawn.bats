@@ -53,15 +53,17 @@ check_environment() {
 
 check_descriptors() {
 	# fd 7 open without close-on-exec: the listener's, not the program's.
+	# The shell tests each number: a pipeline or an ls would open its own.
 	if [[ $1 == fork ]]; then
 		export SOCKCAT_SPAWN=fork
 	fi
 	bg lst bash -c 'exec 7<"$0"; exec "$@"' /dev/null "$SOCKCAT" -n -v -k \
-	    -l 0 -c 'ls /proc/$$/fd | LC_ALL=C sort -n | tr "\n" " "'
+	    -l 0 -c 'for n in $(seq 3 64); do
+	    [ -e /proc/$$/fd/$n ] && printf "%s " $n; done; echo end'
 	unset SOCKCAT_SPAWN
 	PORT=$(listen_port lst)
 	ask
-	same_bytes '0 1 2 ' "$T/cli.save"
+	same_bytes $'end\n' "$T/cli.save"
 }
 
 @test "the program holds stdin, stdout and stderr only (spawn)" {
