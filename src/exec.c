@@ -1,7 +1,7 @@
 /* exec.c -- -e/-c: run a program with the connection as its stdin/stdout. */
 
 #if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE	/* syscall(2), for close_range(2) */
+#define _GNU_SOURCE	/* syscall(2), for close_range(2); pipe2(2) */
 #endif
 
 #include <sys/socket.h>
@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,17 @@
 #include "sig.h"
 #include "unixsock.h"
 
+/*
+ * posix_spawn(3) can close every descriptor but stdio: glibc 2.34 and
+ * later.  Elsewhere, fork(2) and exec.
+ */
+#if defined(__GLIBC__) && defined(__GLIBC_PREREQ)
+#if __GLIBC_PREREQ(2, 34)
+#define HAVE_SPAWN_CLOSEFROM	1
+extern char **environ;
+#endif
+#endif
+
 /* Most words -e splits a command into. */
 #define EXEC_MAXARGS	64
 
@@ -38,6 +50,20 @@
 /* While ending a program: how often to look whether it has gone. */
 #define STOP_POLL_MS	100
 
+/* The connection's variables: 5 names, each in 2 spellings. */
+#define ENV_MAX		10
+
+/* One of them, as NAME=value. */
+struct env_var {
+	char	text[32 + ADDR_TEXTLEN];
+	size_t	namelen;
+};
+
+struct exec_env {
+	struct env_var	var[ENV_MAX];
+	int		n;
+};
+
 static int
 set_cloexec(int fd)
 {
@@ -46,22 +72,45 @@ set_cloexec(int fd)
 	return fl == -1 ? -1 : fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }
 
+/* A pipe whose ends exec closes; pipe2(2) saves four calls a client. */
+static int
+pipe_cloexec(int fds[2])
+{
+#if defined(__linux__)
+	return pipe2(fds, O_CLOEXEC);
+#else
+	if (pipe(fds) == -1)
+		return -1;
+	if (set_cloexec(fds[0]) == -1 || set_cloexec(fds[1]) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		fds[0] = fds[1] = -1;
+		return -1;
+	}
+	return 0;
+#endif
+}
+
 /* NAME=value in both the SOCKCAT_ and the NCAT_ spelling. */
 static void
-export_both(const char *name, const char *value)
+export_both(struct exec_env *env, const char *name, const char *value)
 {
-	char key[64];
+	static const char *const prefix[] = { "SOCKCAT_", "NCAT_" };
+	struct env_var *v;
+	size_t i;
 
-	snprintf(key, sizeof(key), "SOCKCAT_%s", name);
-	(void)setenv(key, value, 1);
-	snprintf(key, sizeof(key), "NCAT_%s", name);
-	(void)setenv(key, value, 1);
+	for (i = 0; i < 2 && env->n < ENV_MAX; i++) {
+		v = &env->var[env->n++];
+		snprintf(v->text, sizeof(v->text), "%s%s=%s", prefix[i], name,
+		    value);
+		v->namelen = strlen(prefix[i]) + strlen(name);
+	}
 }
 
 /* Describes one end of the connection in the child's environment. */
 static void
-export_end(const char *addr_name, const char *port_name,
-    const struct sockaddr_storage *ss, socklen_t len)
+export_end(struct exec_env *env, const char *addr_name,
+    const char *port_name, const struct sockaddr_storage *ss, socklen_t len)
 {
 	char text[ADDR_TEXTLEN], port[16];
 	int p = 0;
@@ -69,35 +118,39 @@ export_end(const char *addr_name, const char *port_name,
 	if (ss->ss_family == AF_UNIX) {
 		unix_describe((const struct sockaddr *)ss, len, text,
 		    sizeof(text));
-		export_both(addr_name, text);
+		export_both(env, addr_name, text);
 		return;
 	}
 	addr_numeric((const struct sockaddr *)ss, len, text, &p);
 	snprintf(port, sizeof(port), "%d", p);
-	export_both(addr_name, text);
-	export_both(port_name, port);
+	export_both(env, addr_name, text);
+	export_both(env, port_name, port);
 }
 
-/* peer, when given, is the remote end; else net_fd's connected peer. */
+/*
+ * The variables that describe the connection, for the program: peer, when
+ * given, is the remote end; else net_fd's connected peer.
+ */
 static void
-export_connection(const struct config *cfg, int net_fd,
-    const struct sockaddr *peer, socklen_t peerlen)
+export_connection(struct exec_env *env, const struct config *cfg,
+    int net_fd, const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 
+	env->n = 0;
 	len = sizeof(ss);
 	if (peer != NULL && peerlen <= sizeof(ss)) {
 		memset(&ss, 0, sizeof(ss));
 		memcpy(&ss, peer, peerlen);
-		export_end("REMOTE_ADDR", "REMOTE_PORT", &ss, peerlen);
+		export_end(env, "REMOTE_ADDR", "REMOTE_PORT", &ss, peerlen);
 	} else if (getpeername(net_fd, (struct sockaddr *)&ss, &len) == 0)
-		export_end("REMOTE_ADDR", "REMOTE_PORT", &ss, len);
+		export_end(env, "REMOTE_ADDR", "REMOTE_PORT", &ss, len);
 	len = sizeof(ss);
 	if (getsockname(net_fd, (struct sockaddr *)&ss, &len) == 0)
-		export_end("LOCAL_ADDR", "LOCAL_PORT", &ss, len);
-	export_both("PROTO", cfg->unix_socket ? "UNIX" : cfg->udp ? "UDP" :
-	    "TCP");
+		export_end(env, "LOCAL_ADDR", "LOCAL_PORT", &ss, len);
+	export_both(env, "PROTO", cfg->unix_socket ? "UNIX" : cfg->udp ?
+	    "UDP" : "TCP");
 }
 
 /* Splits a copy of s on blanks into argv; NULL-terminated. */
@@ -209,6 +262,9 @@ in_foreground(void)
 	return false;
 }
 
+/* The signals sockcat handles or ignores: the program gets SIG_DFL. */
+static const int child_sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD };
+
 /*
  * Before exec: the default action for every signal sockcat handles or
  * ignores (our ignored SIGPIPE would survive exec), and the signal mask
@@ -218,29 +274,34 @@ in_foreground(void)
 static void
 signals_default(void)
 {
-	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP,
-	    SIGCHLD };
 	struct sigaction sa;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		(void)sigaction(sigs[i], &sa, NULL);
+	for (i = 0; i < sizeof(child_sigs) / sizeof(child_sigs[0]); i++)
+		(void)sigaction(child_sigs[i], &sa, NULL);
 	sig_child_mask();
 }
 
 /* Runs in the child after fork: never returns. */
 static void
-child_main(const struct config *cfg, int net_fd, const struct sockaddr *peer,
-    socklen_t peerlen, int in_fd, int out_fd, char **argv, bool own_group)
+child_main(struct exec_env *env, int in_fd, int out_fd, char **argv,
+    bool own_group)
 {
+	struct env_var *v;
+	int i;
+
 	signals_default();
 	/* The parent does the same: whoever comes first, no race. */
 	if (own_group)
 		(void)setpgid(0, 0);
-	export_connection(cfg, net_fd, peer, peerlen);
+	for (i = 0; i < env->n; i++) {
+		v = &env->var[i];
+		v->text[v->namelen] = '\0';
+		(void)setenv(v->text, v->text + v->namelen + 1, 1);
+	}
 	if (dup2(in_fd, STDIN_FILENO) == -1 ||
 	    dup2(out_fd, STDOUT_FILENO) == -1)
 		_exit(127);
@@ -250,6 +311,106 @@ child_main(const struct config *cfg, int net_fd, const struct sockaddr *peer,
 	fprintf(stderr, "sockcat: run %s: %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
 }
+
+#ifdef HAVE_SPAWN_CLOSEFROM
+/*
+ * SOCKCAT_SPAWN=fork: the fork(2) path even where posix_spawn(3) would
+ * do, so that the tests run both.
+ */
+static bool
+spawn_forced_fork(void)
+{
+	const char *how = getenv("SOCKCAT_SPAWN");
+
+	return how != NULL && strcmp(how, "fork") == 0;
+}
+
+/*
+ * The program's environment: ours, with env's variables in place of any
+ * of the same name.  NULL: no memory.
+ */
+static char **
+env_merge(struct exec_env *env)
+{
+	char **envp, **e;
+	size_t n = 0;
+	int i, k = 0;
+
+	for (e = environ; *e != NULL; e++)
+		n++;
+	if ((envp = malloc((n + env->n + 1) * sizeof(*envp))) == NULL)
+		return NULL;
+	for (i = 0; i < env->n; i++)
+		envp[k++] = env->var[i].text;
+	for (e = environ; *e != NULL; e++) {
+		for (i = 0; i < env->n; i++)
+			if (strncmp(*e, env->var[i].text,
+			    env->var[i].namelen + 1) == 0)
+				break;
+		if (i == env->n)
+			envp[k++] = *e;
+	}
+	envp[k] = NULL;
+	return envp;
+}
+
+/*
+ * posix_spawn(3): glibc clones with CLONE_VM|CLONE_VFORK, so the listener's
+ * page tables are neither copied nor faulted back in, per client.  The
+ * same child as child_main() makes.  Returns 0, or -1 with errno (among
+ * them a program that cannot be run: fork_start() runs it again, to report
+ * that as it always did).
+ */
+static int
+spawn_start(struct exec_env *env, int in_fd, int out_fd, char **argv,
+    bool own_group, bool search, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t dfl, mask;
+	char **envp;
+	size_t i;
+	int rc;
+	short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+
+	if ((envp = env_merge(env)) == NULL)
+		return -1;
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		free(envp);
+		errno = rc;
+		return -1;
+	}
+	if ((rc = posix_spawnattr_init(&attr)) != 0) {
+		(void)posix_spawn_file_actions_destroy(&fa);
+		free(envp);
+		errno = rc;
+		return -1;
+	}
+	sigemptyset(&dfl);
+	for (i = 0; i < sizeof(child_sigs) / sizeof(child_sigs[0]); i++)
+		sigaddset(&dfl, child_sigs[i]);
+	sig_start_mask(&mask);
+	if (own_group)
+		flags |= POSIX_SPAWN_SETPGROUP;
+	if ((rc = posix_spawnattr_setflags(&attr, flags)) == 0 &&
+	    (rc = posix_spawnattr_setsigdefault(&attr, &dfl)) == 0 &&
+	    (rc = posix_spawnattr_setsigmask(&attr, &mask)) == 0 &&
+	    (rc = posix_spawnattr_setpgroup(&attr, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, in_fd,
+	    STDIN_FILENO)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, out_fd,
+	    STDOUT_FILENO)) == 0 &&
+	    (rc = posix_spawn_file_actions_addclosefrom_np(&fa,
+	    STDERR_FILENO + 1)) == 0)
+		rc = search ? posix_spawnp(pid, argv[0], &fa, &attr, argv,
+		    envp) : posix_spawn(pid, argv[0], &fa, &attr, argv, envp);
+	(void)posix_spawnattr_destroy(&attr);
+	(void)posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	errno = rc;
+	return rc == 0 ? 0 : -1;
+}
+#endif
 
 int
 exec_start(const struct config *cfg, int net_fd, struct exec_child *child,
@@ -265,6 +426,7 @@ exec_start_peer(const struct config *cfg, int net_fd,
 {
 	char *argv[EXEC_MAXARGS], *words = NULL;
 	int to[2] = { -1, -1 }, from[2] = { -1, -1 };
+	struct exec_env env;
 	bool own_group;
 
 	child->pid = -1;
@@ -288,23 +450,34 @@ exec_start_peer(const struct config *cfg, int net_fd,
 			return -1;
 		}
 	}
-	if (pipe(to) == -1 || pipe(from) == -1 || set_cloexec(to[1]) == -1 ||
-	    set_cloexec(from[0]) == -1 || set_cloexec(to[0]) == -1 ||
-	    set_cloexec(from[1]) == -1)
+	if (pipe_cloexec(to) == -1 || pipe_cloexec(from) == -1)
 		goto fail;
 	/*
 	 * A process group of its own, so that ending the program ends what
 	 * it started too (sh -c forks): see exec_signal().
 	 */
 	own_group = !in_foreground();
-	if ((child->pid = fork()) == -1)
-		goto fail;
-	if (child->pid == 0)
-		child_main(cfg, net_fd, peer, peerlen, to[0], from[1], argv,
-		    own_group);
-	/* EACCES: it has already run exec, after its own setpgid. */
-	if (own_group)
-		(void)setpgid(child->pid, child->pid);
+	export_connection(&env, cfg, net_fd, peer, peerlen);
+	child->pid = -1;
+#ifdef HAVE_SPAWN_CLOSEFROM
+	/*
+	 * A signal that already came: the fork path's child dies by it
+	 * before exec, as it always did.
+	 */
+	if (sig_pending() == 0 && !spawn_forced_fork() &&
+	    spawn_start(&env, to[0], from[1], argv, own_group,
+	    cfg->exec_shell == NULL, &child->pid) == -1)
+		child->pid = -1;
+#endif
+	if (child->pid == -1) {
+		if ((child->pid = fork()) == -1)
+			goto fail;
+		if (child->pid == 0)
+			child_main(&env, to[0], from[1], argv, own_group);
+		/* EACCES: it has already run exec, after its own setpgid. */
+		if (own_group)
+			(void)setpgid(child->pid, child->pid);
+	}
 	free(words);
 	close(to[0]);
 	close(from[1]);

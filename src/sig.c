@@ -152,6 +152,12 @@ sig_child_mask(void)
 		sig_reraise(caught);
 }
 
+void
+sig_start_mask(sigset_t *set)
+{
+	*set = start_mask;
+}
+
 int
 sig_pending(void)
 {

@@ -49,6 +49,9 @@ pid_t	sig_waitpid(pid_t pid, int *status);
  */
 void	sig_child_mask(void);
 
+/* The signal mask sockcat started with, for a program it starts. */
+void	sig_start_mask(sigset_t *set);
+
 /* The last terminating signal received, or 0. */
 int	sig_pending(void);
 
