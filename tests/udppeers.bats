@@ -353,6 +353,26 @@ ms_since() {
 	wait_for 1 reaped "$p1"
 }
 
+@test "the programs of a server killed with SIGKILL are ended by its watchman, not left running" {
+	start_server srv -c 'echo "pid $$"; exec sleep 29.5'
+	clients cli 127.0.0.1 3 's:0:a\n' 'l:0:1' 's:1:b\n' 'l:1:1' \
+	    's:2:c\n' 'l:2:1'
+	bg_wait cli
+	[ "$BG_STATUS" -eq 0 ]
+	local p0 p1 p2
+	p0=$(prog_pid cli 0)
+	p1=$(prog_pid cli 1)
+	p2=$(prog_pid cli 2)
+	child_of "$SPID" "$p0"
+	child_of "$SPID" "$p2"
+	kill -KILL "$SPID"
+	bg_wait srv 5
+	# The watchman passes SIGTERM on; sleep dies of it at once.
+	wait_for 3 reaped "$p0"
+	wait_for 3 reaped "$p1"
+	wait_for 3 reaped "$p2"
+}
+
 @test "SIGINT to the server kills a program that ignores SIGTERM 2 seconds later, and the server dies by SIGINT" {
 	start_server srv -c 'trap "" TERM; echo "pid $$"; exec sleep 29.5'
 	clients cli 127.0.0.1 1 's:0:a\n' 'l:0:1'
