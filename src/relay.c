@@ -30,6 +30,9 @@
 /* Clients taken per wakeup of the listener, so pairs in flight get turns. */
 #define ACCEPT_BATCH	64
 
+/* A reset passed on waits this long without progress for the data first. */
+#define DRAIN_GRACE_MS	2000
+
 struct relay;
 
 /* One client and its upstream: connecting, then a link. */
@@ -48,6 +51,7 @@ struct pair {
 	struct loop_timer	 connect_timer;	/* -w per address */
 	struct link_ends	 ends;		/* outlives the link */
 	struct link		*lk;
+	struct sock_closing	 closing;	/* passing a reset on */
 	long long		 started;
 };
 
@@ -124,6 +128,7 @@ pair_free(struct pair *p)
 
 	loop_io_stop(&r->loop, &p->connect_io);
 	loop_timer_stop(&r->loop, &p->connect_timer);
+	sock_closing_abort(&p->closing);
 	if (p->lk != NULL)
 		link_free(p->lk);
 	if (p->res != NULL)
@@ -171,6 +176,13 @@ pair_fail(struct pair *p, const char *why)
 	pair_free(p);
 }
 
+static void
+pair_reset_passed(struct sock_closing *c, void *arg)
+{
+	(void)c;
+	pair_free(arg);
+}
+
 /* The link of p ended: says how, and frees the pair. */
 static void
 pair_done(struct link *lk, enum pump_result res,
@@ -179,6 +191,7 @@ pair_done(struct link *lk, enum pump_result res,
 	struct pair *p = arg;
 	struct relay *r = p->r;
 	const struct config *cfg = r->cfg;
+	int fd;
 
 	(void)lk;
 	if (res == PUMP_NET_ERROR || res == PUMP_LOCAL_ERROR) {
@@ -196,6 +209,28 @@ pair_done(struct link *lk, enum pump_result res,
 	/* The link is gone once this returns: pair_free must not free it. */
 	link_free(p->lk);
 	p->lk = NULL;
+	if (res == PUMP_NET_ERROR || res == PUMP_LOCAL_ERROR) {
+		/*
+		 * One side failed (a reset): the other gets what had come,
+		 * then a reset too, never a FIN that would make a cut-off
+		 * transfer look complete.
+		 */
+		fd = stats->net_failed ? p->ufd : p->cfd;
+		if (stats->net_failed)
+			p->ufd = -1;
+		else
+			p->cfd = -1;
+		if (sock_reset_after_send_start(&r->loop, &p->closing, fd,
+		    DRAIN_GRACE_MS, pair_reset_passed, p) == 0) {
+			/* The failed side goes now; p when the reset is out. */
+			if (p->ufd != -1)
+				close(p->ufd);
+			if (p->cfd != -1)
+				close(p->cfd);
+			p->ufd = p->cfd = -1;
+			return;
+		}
+	}
 	pair_free(p);
 }
 
@@ -404,6 +439,7 @@ pair_new(struct relay *r, int cfd, const struct sockaddr_storage *peer,
 	p->r = r;
 	p->cfd = cfd;
 	p->ufd = -1;
+	p->closing.fd = -1;
 	p->peer = *peer;
 	p->peerlen = peerlen;
 	snprintf(p->client, sizeof(p->client), "%s", client);

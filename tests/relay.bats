@@ -9,6 +9,7 @@ teardown() { common_teardown; }
 # helpers/peer.py (scripted one-client peers).
 
 RPEER=$BATS_TEST_DIRNAME/helpers/relay_peer.py
+RESETPEER=$BATS_TEST_DIRNAME/helpers/reset_peer.py
 
 # start_relay NAME ARGS...: run `sockcat -v ARGS...` as job NAME and set
 # PORT from its listening line.
@@ -443,10 +444,11 @@ time.sleep(30)
 	[ $((rss - rss0)) -le 8000 ]
 }
 
-@test "an upstream reset ends the pair: its client's connection ends too, and the listener goes on" {
+@test "an upstream reset ends the pair: its client's connection is reset too, and the listener goes on" {
 	bg be python3 "$PEER" reset --after 3 --port-file "$T/be.port"
 	BPORT=$(peer_port be)
 	start_relay relay -l -k 0 --to "127.0.0.1:$BPORT"
+	# A reset, not a FIN: the client cannot take it for a complete answer.
 	run --separate-stderr timeout 10 python3 -c '
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -454,17 +456,17 @@ s.sendall(b"abc")
 try:
     got = s.recv(100)
 except ConnectionResetError:
-    got = b""
-assert got == b"", got
+    got = b"reset"
+assert got == b"reset", got
 ' "$PORT"
 	[ "$status" -eq 0 ]
 	wait_for 10 file_has "$T/relay.err" "closed 127.0.0.1 port"
 	running relay
 }
 
-@test "a client reset ends the pair: the upstream's connection ends too" {
-	bg be python3 "$PEER" silent --port-file "$T/be.port" \
-	    --save "$T/be.count"
+@test "a client reset ends the pair: the upstream's connection is reset too, after what the client sent" {
+	bg be python3 "$RESETPEER" serve-recv --port-file "$T/be.port" \
+	    --save "$T/be.got"
 	BPORT=$(peer_port be)
 	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
 	run --separate-stderr timeout 10 python3 -c '
@@ -475,11 +477,45 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
 ' "$PORT"
 	[ "$status" -eq 0 ]
-	# The backend sees its connection end (it counts what came first).
+	# The backend gets what came first, then the reset, not a FIN.
 	bg_wait be 10
 	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/be.out")" = reset ]
+	[ "$(cat "$T/be.got")" = abcd ]
 	bg_wait relay 10
 	grep -q "closed 127.0.0.1 port" "$T/relay.err"
+}
+
+@test "an upstream that sends 3 MB and resets: the client gets all 3 MB, then the reset" {
+	make_big "$T/big" 3
+	bg be python3 "$RESETPEER" serve-send "$T/big" --port-file "$T/be.port"
+	BPORT=$(peer_port be)
+	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 20 python3 "$RESETPEER" client-recv \
+	    "$PORT" --save "$T/got"
+	[ "$status" -eq 0 ]
+	[ "$output" = reset ]
+	[ "$(sha256sum <"$T/got")" = "$(sha256sum <"$T/big")" ]
+	bg_wait relay 10
+	[ "$BG_STATUS" -eq 1 ]
+	grep -q "read from upstream: Connection reset by peer" "$T/relay.err"
+}
+
+@test "a client that sends 1 MB and resets: the upstream gets all 1 MB, then the reset" {
+	make_big "$T/big" 1
+	bg be python3 "$RESETPEER" serve-recv --port-file "$T/be.port" \
+	    --save "$T/got"
+	BPORT=$(peer_port be)
+	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 20 python3 "$RESETPEER" client-send \
+	    "$PORT" "$T/big"
+	[ "$status" -eq 0 ]
+	bg_wait be 20
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/be.out")" = reset ]
+	[ "$(sha256sum <"$T/got")" = "$(sha256sum <"$T/big")" ]
+	bg_wait relay 10
+	[ "$BG_STATUS" -eq 1 ]
 }
 
 @test "a client's 32 MiB upload reaches the upstream byte for byte, and the reply comes back" {
