@@ -165,9 +165,9 @@ pair_fail(struct pair *p, const char *why)
 		log_error(cfg, "relay %s to %s: %s", p->client,
 		    cfg->relay.arg, why);
 		r->status = EXIT_NET;
-	} else
-		log_note(cfg, 1, "relay %s to %s: %s; closing the client",
-		    p->client, cfg->relay.arg, why);
+	}
+	log_relay_upstream_failed(cfg, (struct sockaddr *)&p->peer,
+	    p->peerlen, p->client, r->up.port, why, r->one_shot);
 	if (ioctl(p->cfd, FIONREAD, &queued) == 0 && queued > 0)
 		(void)setsockopt(p->cfd, SOL_SOCKET, SO_LINGER, &lg,
 		    sizeof(lg));
@@ -239,6 +239,8 @@ static void
 pair_connected(struct pair *p)
 {
 	struct relay *r = p->r;
+	struct sockaddr_storage up;
+	socklen_t uplen = sizeof(up);
 	char err[LINK_ERRLEN];
 
 	loop_io_stop(&r->loop, &p->connect_io);
@@ -247,8 +249,12 @@ pair_connected(struct pair *p)
 		freeaddrinfo(p->res);
 		p->res = p->ai = NULL;
 	}
+	memset(&up, 0, sizeof(up));
+	if (getpeername(p->ufd, (struct sockaddr *)&up, &uplen) == -1)
+		uplen = 0;	/* ENOTCONN: gone already; the link will say */
 	log_relay_upstream(r->cfg, (struct sockaddr *)&p->peer, p->peerlen,
-	    p->client, p->upstream);
+	    p->client, p->upstream, (struct sockaddr *)&up, uplen,
+	    r->up.port);
 	memset(&p->ends, 0, sizeof(p->ends));
 	p->ends.in_fd = p->ufd;
 	p->ends.out_fd = p->ufd;

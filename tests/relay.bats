@@ -333,10 +333,74 @@ except ConnectionResetError:
 	[ "$status" -eq 0 ]
 	wait_for 10 file_has "$T/relay.err" '"event":"close"'
 	grep -q '"event":"accept"' "$T/relay.err"
-	grep -q '"event":"upstream".*"upstream":"127.0.0.1 port '"$BPORT"'"' \
+	grep -q '"event":"upstream".*"upstream_address":"127.0.0.1","upstream_port":'"$BPORT" \
 	    "$T/relay.err"
 	grep -q '"event":"close".*"to_upstream":5,"to_client":12' \
 	    "$T/relay.err"
+}
+
+# json_check FILE PYTHON: each line of FILE parsed as JSON into the list
+# ev; PYTHON asserts on it (argv[2:] are the test's numbers).
+json_check() {
+	local file=$1 code=$2
+	shift 2
+	python3 -c '
+import json, sys
+ev = [json.loads(line) for line in open(sys.argv[1])]
+'"$code" "$file" "$@"
+}
+
+@test "--json relay events parse as JSON, with the upstream and a failed upstream as fields of their own" {
+	backend be eof-reply
+	dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	bg relay "$SOCKCAT" --json -l -k 0 --to "127.0.0.1:$BPORT"
+	bg dead "$SOCKCAT" --json -l -k 0 --to "127.0.0.1:$dead"
+	wait_for 10 file_has "$T/relay.err" '"event":"listen"'
+	wait_for 10 file_has "$T/dead.err" '"event":"listen"'
+	PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$T/relay.err" | head -1)
+	DPORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$T/dead.err" | head -1)
+	run --separate-stderr timeout 20 python3 "$RPEER" clients \
+	    --port "$PORT" --count 1 --send 'hello' --expect 'got 5 bytes\n'
+	[ "$status" -eq 0 ]
+	run --separate-stderr timeout 10 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+try:
+    s.recv(100)
+except ConnectionResetError:
+    pass
+' "$DPORT"
+	[ "$status" -eq 0 ]
+	wait_for 10 file_has "$T/relay.err" '"event":"close"'
+	wait_for 10 file_has "$T/dead.err" '"event":"close"'
+	json_check "$T/relay.err" '
+bport = int(sys.argv[2])
+up = [e for e in ev if e["event"] == "upstream"]
+assert len(up) == 1, ev
+u = up[0]
+assert u["upstream_address"] == "127.0.0.1", u
+assert u["upstream_port"] == bport, u
+assert u["remote_address"] == "127.0.0.1", u
+assert isinstance(u["remote_port"], int), u
+assert "upstream" not in u, u
+c = [e for e in ev if e["event"] == "close"][0]
+assert (c["to_upstream"], c["to_client"], c["end"]) == (5, 12, "done"), c
+assert c["remote_port"] == u["remote_port"], c
+' "$BPORT"
+	json_check "$T/dead.err" '
+dport = int(sys.argv[2])
+assert not [e for e in ev if e["event"] == "note"], ev
+f = [e for e in ev if e["event"] == "upstream_failed"]
+assert len(f) == 1, ev
+f = f[0]
+assert f["upstream_host"] == "127.0.0.1", f
+assert f["upstream_port"] == dport, f
+assert f["reason"] == "Connection refused", f
+assert f["remote_address"] == "127.0.0.1", f
+c = [e for e in ev if e["event"] == "close"][0]
+assert c["end"] == "upstream failed", c
+assert c["remote_port"] == f["remote_port"], c
+' "$dead"
 }
 
 @test "-o logs both directions of a relayed client" {

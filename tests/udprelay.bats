@@ -254,7 +254,7 @@ print(got)
 	[ "$BG_STATUS" -eq 0 ]
 	wait_for 5 file_has "$T/relay.err" '"event":"close"'
 	grep -qE "^\{\"event\":\"accept\",\"proto\":\"udp\",.*\"remote_port\":${CPORTS[0]}\}\$" "$T/relay.err"
-	grep -qE "^\{\"event\":\"upstream\",\"remote_address\":\"127\.0\.0\.1\",\"remote_port\":${CPORTS[0]},\"upstream\":\"127\.0\.0\.1 port $EPORT\",\"local_port\":[0-9]+\}\$" "$T/relay.err"
+	grep -qE "^\{\"event\":\"upstream\",\"remote_address\":\"127\.0\.0\.1\",\"remote_port\":${CPORTS[0]},\"upstream_address\":\"127\.0\.0\.1\",\"upstream_port\":$EPORT,\"local_port\":[0-9]+\}\$" "$T/relay.err"
 	grep -qE "^\{\"event\":\"close\",\"remote_address\":\"127\.0\.0\.1\",\"remote_port\":${CPORTS[0]},\"to_upstream\":8,\"to_client\":12,\"duration_ms\":[0-9]+,\"end\":\"idle\",\"datagrams_to_upstream\":2,\"datagrams_to_client\":2,\"dropped\":0\}\$" "$T/relay.err"
 }
 
