@@ -249,7 +249,7 @@ ms_since() {
 	bg_wait v4
 	[ "$BG_STATUS" -eq 0 ]
 	[ "$(cat "$T/v4.out")" = "0:nothing" ]
-	grep -qFx "sockcat: refused connection from 127.0.0.1 port ${CPORTS[0]}: not allowed by --allow/--deny" "$T/srv.err"
+	grep -qFx "sockcat: refused datagram from 127.0.0.1 port ${CPORTS[0]}: not allowed by --allow/--deny" "$T/srv.err"
 	no_children "$SPID"
 	clients v6 ::1 1 's:0:y\n' 'l:0:2'
 	bg_wait v6

@@ -142,7 +142,7 @@ upstream_port() {
 	bg_wait good
 	[ "$(cat "$T/bad.out")" = "0:nothing" ]
 	[ "$(cat "$T/good.out")" = "0:ok" ]
-	[ "$(count_lines "$T/relay.err" "^sockcat: refused connection from 127\.0\.0\.2 port $badport: not allowed by --allow/--deny\$")" -eq 1 ]
+	[ "$(count_lines "$T/relay.err" "^sockcat: refused datagram from 127\.0\.0\.2 port $badport: not allowed by --allow/--deny\$")" -eq 1 ]
 	[ "$(count_lines "$T/echo.log" '.')" -eq 1 ]
 	[ "$(count_lines "$T/relay.err" '^sockcat: relaying [0-9.]+ port [0-9]+ to ')" -eq 1 ]
 }
@@ -156,7 +156,7 @@ upstream_port() {
 	bg_wait good
 	[ "$(cat "$T/bad.out")" = "0:nothing" ]
 	[ "$(cat "$T/good.out")" = "0:ok" ]
-	grep -qE '^sockcat: refused connection from 127\.0\.0\.1 port [0-9]+: not allowed by --allow/--deny$' "$T/relay.err"
+	grep -qE '^sockcat: refused datagram from 127\.0\.0\.1 port [0-9]+: not allowed by --allow/--deny$' "$T/relay.err"
 	[ "$(count_lines "$T/echo.log" '.')" -eq 1 ]
 }
 
