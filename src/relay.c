@@ -194,12 +194,15 @@ pair_done(struct link *lk, enum pump_result res,
 	int fd;
 
 	(void)lk;
+	/* Named as the relay's other lines name the pair. */
 	if (res == PUMP_NET_ERROR || res == PUMP_LOCAL_ERROR) {
 		if (r->one_shot) {
-			log_error(cfg, "%s", err);
+			log_error(cfg, "relay %s to %s: %s", p->client,
+			    cfg->relay.arg, err);
 			r->status = EXIT_NET;
 		} else
-			log_note(cfg, 1, "%s", err);
+			log_note(cfg, 1, "relay %s to %s: %s", p->client,
+			    cfg->relay.arg, err);
 	} else if (res == PUMP_SIGNAL)
 		r->status = EXIT_NET;
 	/* Bytes read from the client went up; those sent to it came down. */

@@ -98,6 +98,36 @@ children() {
 	[ "$status" -eq 2 ]
 }
 
+@test "--to refuses -d, as it refuses --recv-only" {
+	run --separate-stderr sc -l 0 --to 127.0.0.1:1 -d
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"-d,"*"--to"* ]]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+}
+
+@test "a numeric --to address that -4, -6 or -s can never reach is refused at start, naming it" {
+	run --separate-stderr sc -4 -l 0 --to '[::1]:80'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'sockcat: relay target "[::1]:80" is an IPv6 address: -4 cannot reach it' ]
+	run --separate-stderr sc -6 -l 0 --to 127.0.0.1:80
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'sockcat: relay target "127.0.0.1:80" is an IPv4 address: -6 cannot reach it' ]
+	run --separate-stderr sc -s ::1 -l 0 --to 127.0.0.1:80
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'sockcat: relay target "127.0.0.1:80" is an IPv4 address: it cannot be reached from -s ::1' ]
+	run --separate-stderr sc -u -4 -l 0 --to '[::1]:53'
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'"[::1]:53"'* ]]
+	# A name is looked up per client: it may have both families.
+	run --separate-stderr sc -4 -l 0 -w 1 --to localhost:80
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"within -w 1"* ]]
+	# The same family is fine.
+	run --separate-stderr sc -s 127.0.0.1 -l 0 -w 1 --to 127.0.0.1:80
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"within -w 1"* ]]
+}
+
 @test "--to refuses a datagram upstream for a stream listener, and a stream upstream for -u" {
 	run --separate-stderr sc -l 0 --to udp:127.0.0.1:53
 	[ "$status" -eq 2 ]
@@ -562,7 +592,8 @@ s.close()
 	[ "$(sha256sum <"$T/got")" = "$(sha256sum <"$T/big")" ]
 	bg_wait relay 10
 	[ "$BG_STATUS" -eq 1 ]
-	grep -q "read from upstream: Connection reset by peer" "$T/relay.err"
+	# The error names the pair, as the relay's other lines do.
+	grep -qE "^sockcat: relay 127\.0\.0\.1 port [0-9]+ to 127\.0\.0\.1:$BPORT: read from upstream: Connection reset by peer\$" "$T/relay.err"
 }
 
 @test "a client that sends 1 MB and resets: the upstream gets all 1 MB, then the reset" {
