@@ -191,6 +191,7 @@ pair_done(struct link *lk, enum pump_result res,
 	struct pair *p = arg;
 	struct relay *r = p->r;
 	const struct config *cfg = r->cfg;
+	bool client_failed = stats->net_failed;	/* stats go with lk */
 	int fd;
 
 	(void)lk;
@@ -218,8 +219,8 @@ pair_done(struct link *lk, enum pump_result res,
 		 * then a reset too, never a FIN that would make a cut-off
 		 * transfer look complete.
 		 */
-		fd = stats->net_failed ? p->ufd : p->cfd;
-		if (stats->net_failed)
+		fd = client_failed ? p->ufd : p->cfd;
+		if (client_failed)
 			p->ufd = -1;
 		else
 			p->cfd = -1;
