@@ -42,9 +42,11 @@ admit_note(const struct config *cfg, enum admit_result r,
 		snprintf(name, sizeof(name), "%s port %d", text, port);
 		peer = name;
 	}
+	/* A datagram is no connection: say what was refused. */
 	if (r == ADMIT_DENIED)
-		log_note(cfg, 1, "refused connection from %s: not allowed by "
-		    "--allow/--deny", peer);
+		log_note(cfg, 1, "refused %s from %s: not allowed by "
+		    "--allow/--deny", cfg->udp ? "datagram" : "connection",
+		    peer);
 	else if (r == ADMIT_OTHER)
 		log_note(cfg, 1, "refused datagram from %s: not the peer of "
 		    "this session", peer);

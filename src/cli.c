@@ -1142,9 +1142,10 @@ check_conflicts(const struct config *cfg, char *err, size_t errlen)
 		    "--expect" },
 		{ relay && (cfg->crlf || cfg->interval_ms > 0 || cfg->telnet ||
 		    cfg->quit_ms != NO_LIMIT || cfg->recv_limit != NO_LIMIT ||
-		    cfg->send_only || cfg->recv_only || cfg->tty ||
-		    cfg->no_shutdown_flag || cfg->progress != PROGRESS_OFF),
-		    "options -C, -i, -q, -t, -W, --send-only, --recv-only, "
+		    cfg->send_only || cfg->recv_only || !cfg->read_stdin ||
+		    cfg->tty || cfg->no_shutdown_flag ||
+		    cfg->progress != PROGRESS_OFF),
+		    "options -C, -d, -i, -q, -t, -W, --send-only, --recv-only, "
 		    "--no-shutdown, --tty and --progress act on stdin and "
 		    "stdout: a relay (--to) passes bytes and ends of stream "
 		    "as they come" },
@@ -1256,6 +1257,55 @@ check_numeric(const char *host, char *err, size_t errlen)
 	return 0;
 }
 
+/* The family of a numeric address; AF_UNSPEC for a name (or none). */
+static int
+numeric_family(const char *host)
+{
+	struct addrinfo hints, *res;
+	int family;
+
+	if (host == NULL)
+		return AF_UNSPEC;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return AF_UNSPEC;
+	family = res->ai_family;
+	freeaddrinfo(res);
+	return family;
+}
+
+/*
+ * --to with a numeric upstream that -4, -6 or -s can never reach: refused
+ * now, not at every client.  A name is looked up per client: not here.
+ */
+static int
+check_relay_family(const struct config *cfg, char *err, size_t errlen)
+{
+	int family, source;
+
+	if ((cfg->relay.kind != RELAY_TCP && cfg->relay.kind != RELAY_UDP) ||
+	    cfg->proxy_arg != NULL ||
+	    (family = numeric_family(cfg->relay.host)) == AF_UNSPEC)
+		return 0;
+	if ((cfg->ipv4_flag && family == AF_INET6) ||
+	    (cfg->ipv6_flag && family == AF_INET)) {
+		snprintf(err, errlen, "relay target \"%s\" is an IPv%c "
+		    "address: -%c cannot reach it", cfg->relay.arg,
+		    family == AF_INET ? '4' : '6', cfg->ipv4_flag ? '4' : '6');
+		return -1;
+	}
+	source = numeric_family(cfg->source);
+	if (source != AF_UNSPEC && source != family) {
+		snprintf(err, errlen, "relay target \"%s\" is an IPv%c "
+		    "address: it cannot be reached from -s %s",
+		    cfg->relay.arg, family == AF_INET ? '4' : '6',
+		    cfg->source);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cli_check(struct config *cfg, char *err, size_t errlen)
 {
@@ -1265,7 +1315,8 @@ cli_check(struct config *cfg, char *err, size_t errlen)
 	if (cfg->relay_arg != NULL && parse_relay(cfg->relay_arg, cfg->udp,
 	    &cfg->relay, err, errlen) == -1)
 		return -1;
-	if (check_conflicts(cfg, err, errlen) == -1)
+	if (check_conflicts(cfg, err, errlen) == -1 ||
+	    check_relay_family(cfg, err, errlen) == -1)
 		return -1;
 	if (cfg->no_shutdown_flag)
 		cfg->half_close = false;

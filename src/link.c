@@ -555,6 +555,9 @@ close_stdout(struct pump *p)
 	p->out_closed = true;
 	if (!p->ends->close_out)
 		return;
+	/* A relay passes the socket's reset on itself: no FIN before it. */
+	if (p->ends->in_peer && p->net_failed)
+		return;
 	/*
 	 * A socket (inetd, Accept=yes: stdin is the same socket) is ended by
 	 * a FIN; /dev/null on fd 1 would send nothing while fd 0 holds it.
@@ -581,7 +584,9 @@ static void
 finish_stdin(struct pump *p)
 {
 	p->stdin_done = true;
+	/* A relay's upstream was reset: the relay resets the client. */
 	if (p->cfg->half_close && !p->cfg->udp &&
+	    !(p->ends->in_peer && p->stdin_failed) &&
 	    (p->stdin_gave || p->ends->fin_always)) {
 		/* ENOTCONN: the peer is gone; net EOF or an error will tell. */
 		(void)shutdown(p->ends->net_fd, SHUT_WR);
@@ -1599,6 +1604,7 @@ link_stop(struct link *lk, enum pump_result r)
 	count_unsent(p);
 	admit_dropped_note(p->cfg, &p->noted);
 	p->stats->heard = p->peerlen > 0;
+	p->stats->net_failed = p->net_failed;
 	end_meter(p);
 	p->done(lk, r, p->stats, p->err, p->done_arg);
 }

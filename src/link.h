@@ -57,6 +57,7 @@ struct pump_stats {
 	unsigned long long	unsent;	/* read from stdin, never delivered */
 	bool			stdin_unfinished; /* stdin not read to EOF */
 	bool			heard;	/* udp_server: a datagram came */
+	bool			net_failed; /* net_fd failed (a reset) */
 };
 
 /* Why a link ended. */

@@ -423,9 +423,12 @@ jpeer(struct jline *j, const struct sockaddr *peer, socklen_t peerlen)
 
 void
 log_relay_upstream(const struct config *cfg, const struct sockaddr *peer,
-    socklen_t peerlen, const char *client, const char *upstream)
+    socklen_t peerlen, const char *client, const char *upstream,
+    const struct sockaddr *up, socklen_t uplen, int upport)
 {
+	char text[ADDR_TEXTLEN];
 	struct jline j;
+	int port;
 
 	if (!wanted(cfg, 1))
 		return;
@@ -436,7 +439,49 @@ log_relay_upstream(const struct config *cfg, const struct sockaddr *peer,
 	}
 	jbegin(&j, "upstream");
 	jpeer(&j, peer, peerlen);
-	jkey_str(&j, "upstream", upstream);
+	if (cfg->relay.kind == RELAY_UNIX)
+		jkey_str(&j, "upstream_path", cfg->relay.path);
+	else if (cfg->proxy_type != PROXY_NONE) {
+		/* The proxy connects: we know the name we gave it. */
+		jkey_str(&j, "upstream_host", cfg->relay.host);
+		jkey_num(&j, "upstream_port", (unsigned long long)upport);
+		addr_numeric(up, uplen, text, &port);
+		jkey_str(&j, "proxy_address", text);
+		jkey_num(&j, "proxy_port", (unsigned long long)port);
+	} else {
+		addr_numeric(up, uplen, text, &port);
+		jkey_str(&j, "upstream_address", text);
+		jkey_num(&j, "upstream_port", (unsigned long long)port);
+	}
+	jend(&j);
+}
+
+void
+log_relay_upstream_failed(const struct config *cfg,
+    const struct sockaddr *peer, socklen_t peerlen, const char *client,
+    int port, const char *reason, bool said)
+{
+	struct jline j;
+
+	if (!wanted(cfg, 1))
+		return;
+	if (!json(cfg)) {
+		if (!said)
+			fprintf(stderr, "sockcat: relay %s to %s: %s; closing "
+			    "the client\n", client, cfg->relay.arg, reason);
+		return;
+	}
+	jbegin(&j, "upstream_failed");
+	jpeer(&j, peer, peerlen);
+	if (cfg->relay.kind == RELAY_UNIX)
+		jkey_str(&j, "upstream_path", cfg->relay.path);
+	else {
+		jkey_str(&j, "upstream_host", cfg->relay.host);
+		if (port >= 0)
+			jkey_num(&j, "upstream_port",
+			    (unsigned long long)port);
+	}
+	jkey_str(&j, "reason", reason);
 	jend(&j);
 }
 
@@ -468,7 +513,7 @@ log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
     socklen_t peerlen, const struct sockaddr *target, socklen_t targetlen,
     int lport)
 {
-	char ptext[ADDR_TEXTLEN], ttext[ADDR_TEXTLEN], up[ADDR_TEXTLEN + 16];
+	char ptext[ADDR_TEXTLEN], ttext[ADDR_TEXTLEN];
 	struct jline j;
 	int pport, tport;
 
@@ -476,18 +521,18 @@ log_udp_map_open(const struct config *cfg, const struct sockaddr *peer,
 		return;
 	addr_numeric(peer, peerlen, ptext, &pport);
 	addr_numeric(target, targetlen, ttext, &tport);
-	snprintf(up, sizeof(up), "%s port %d", ttext, tport);
 	if (json(cfg)) {
 		jbegin(&j, "upstream");
 		jkey_str(&j, "remote_address", ptext);
 		jkey_num(&j, "remote_port", (unsigned long long)pport);
-		jkey_str(&j, "upstream", up);
+		jkey_str(&j, "upstream_address", ttext);
+		jkey_num(&j, "upstream_port", (unsigned long long)tport);
 		jkey_num(&j, "local_port", (unsigned long long)lport);
 		jend(&j);
 		return;
 	}
-	fprintf(stderr, "sockcat: relaying %s port %d to %s from port %d\n",
-	    ptext, pport, up, lport);
+	fprintf(stderr, "sockcat: relaying %s port %d to %s port %d from "
+	    "port %d\n", ptext, pport, ttext, tport, lport);
 }
 
 void

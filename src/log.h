@@ -120,14 +120,29 @@ void	log_udp_map_close(const struct config *cfg,
 	    const struct log_udp_map *m);
 
 /*
- * --to: one relayed client's upstream is connected.  With -v the line
+ * --to: one relayed client's upstream is connected (up: the address of
+ * the upstream socket's peer, the proxy's with -x).  With -v the line
  * "sockcat: relaying CLIENT to UPSTREAM"; with --json an "upstream"
  * event with the client (remote_address and remote_port, or
- * remote_path) and upstream.  client is the peer as messages name it.
+ * remote_path) and the upstream: upstream_address and upstream_port,
+ * upstream_path, or through a proxy upstream_host, upstream_port (upport),
+ * proxy_address and proxy_port.  client is the peer as messages name it.
  */
 void	log_relay_upstream(const struct config *cfg,
 	    const struct sockaddr *peer, socklen_t peerlen, const char *client,
-	    const char *upstream);
+	    const char *upstream, const struct sockaddr *up, socklen_t uplen,
+	    int upport);
+
+/*
+ * --to: one relayed client's upstream could not be had, for reason.
+ * With -v (unless said: an error line told it already) the line
+ * "sockcat: relay CLIENT to TARGET: REASON; closing the client"; with
+ * --json an "upstream_failed" event with the client, upstream_host and
+ * upstream_port (port: -1 for none) or upstream_path, and reason.
+ */
+void	log_relay_upstream_failed(const struct config *cfg,
+	    const struct sockaddr *peer, socklen_t peerlen, const char *client,
+	    int port, const char *reason, bool said);
 
 /*
  * --to: one relayed client's pair ended, how ("done", "idle", "upstream

@@ -30,6 +30,9 @@
 /* Clients taken per wakeup of the listener, so pairs in flight get turns. */
 #define ACCEPT_BATCH	64
 
+/* A reset passed on waits this long without progress for the data first. */
+#define DRAIN_GRACE_MS	2000
+
 struct relay;
 
 /* One client and its upstream: connecting, then a link. */
@@ -48,6 +51,7 @@ struct pair {
 	struct loop_timer	 connect_timer;	/* -w per address */
 	struct link_ends	 ends;		/* outlives the link */
 	struct link		*lk;
+	struct sock_closing	 closing;	/* passing a reset on */
 	long long		 started;
 };
 
@@ -124,6 +128,7 @@ pair_free(struct pair *p)
 
 	loop_io_stop(&r->loop, &p->connect_io);
 	loop_timer_stop(&r->loop, &p->connect_timer);
+	sock_closing_abort(&p->closing);
 	if (p->lk != NULL)
 		link_free(p->lk);
 	if (p->res != NULL)
@@ -160,15 +165,22 @@ pair_fail(struct pair *p, const char *why)
 		log_error(cfg, "relay %s to %s: %s", p->client,
 		    cfg->relay.arg, why);
 		r->status = EXIT_NET;
-	} else
-		log_note(cfg, 1, "relay %s to %s: %s; closing the client",
-		    p->client, cfg->relay.arg, why);
+	}
+	log_relay_upstream_failed(cfg, (struct sockaddr *)&p->peer,
+	    p->peerlen, p->client, r->up.port, why, r->one_shot);
 	if (ioctl(p->cfd, FIONREAD, &queued) == 0 && queued > 0)
 		(void)setsockopt(p->cfd, SOL_SOCKET, SO_LINGER, &lg,
 		    sizeof(lg));
 	log_relay_close(cfg, (struct sockaddr *)&p->peer, p->peerlen,
 	    p->client, 0, 0, clock_ms() - p->started, "upstream failed");
 	pair_free(p);
+}
+
+static void
+pair_reset_passed(struct sock_closing *c, void *arg)
+{
+	(void)c;
+	pair_free(arg);
 }
 
 /* The link of p ended: says how, and frees the pair. */
@@ -179,14 +191,19 @@ pair_done(struct link *lk, enum pump_result res,
 	struct pair *p = arg;
 	struct relay *r = p->r;
 	const struct config *cfg = r->cfg;
+	bool client_failed = stats->net_failed;	/* stats go with lk */
+	int fd;
 
 	(void)lk;
+	/* Named as the relay's other lines name the pair. */
 	if (res == PUMP_NET_ERROR || res == PUMP_LOCAL_ERROR) {
 		if (r->one_shot) {
-			log_error(cfg, "%s", err);
+			log_error(cfg, "relay %s to %s: %s", p->client,
+			    cfg->relay.arg, err);
 			r->status = EXIT_NET;
 		} else
-			log_note(cfg, 1, "%s", err);
+			log_note(cfg, 1, "relay %s to %s: %s", p->client,
+			    cfg->relay.arg, err);
 	} else if (res == PUMP_SIGNAL)
 		r->status = EXIT_NET;
 	/* Bytes read from the client went up; those sent to it came down. */
@@ -196,6 +213,28 @@ pair_done(struct link *lk, enum pump_result res,
 	/* The link is gone once this returns: pair_free must not free it. */
 	link_free(p->lk);
 	p->lk = NULL;
+	if (res == PUMP_NET_ERROR || res == PUMP_LOCAL_ERROR) {
+		/*
+		 * One side failed (a reset): the other gets what had come,
+		 * then a reset too, never a FIN that would make a cut-off
+		 * transfer look complete.
+		 */
+		fd = client_failed ? p->ufd : p->cfd;
+		if (client_failed)
+			p->ufd = -1;
+		else
+			p->cfd = -1;
+		if (sock_reset_after_send_start(&r->loop, &p->closing, fd,
+		    DRAIN_GRACE_MS, pair_reset_passed, p) == 0) {
+			/* The failed side goes now; p when the reset is out. */
+			if (p->ufd != -1)
+				close(p->ufd);
+			if (p->cfd != -1)
+				close(p->cfd);
+			p->ufd = p->cfd = -1;
+			return;
+		}
+	}
 	pair_free(p);
 }
 
@@ -204,6 +243,8 @@ static void
 pair_connected(struct pair *p)
 {
 	struct relay *r = p->r;
+	struct sockaddr_storage up;
+	socklen_t uplen = sizeof(up);
 	char err[LINK_ERRLEN];
 
 	loop_io_stop(&r->loop, &p->connect_io);
@@ -212,8 +253,12 @@ pair_connected(struct pair *p)
 		freeaddrinfo(p->res);
 		p->res = p->ai = NULL;
 	}
+	memset(&up, 0, sizeof(up));
+	if (getpeername(p->ufd, (struct sockaddr *)&up, &uplen) == -1)
+		uplen = 0;	/* ENOTCONN: gone already; the link will say */
 	log_relay_upstream(r->cfg, (struct sockaddr *)&p->peer, p->peerlen,
-	    p->client, p->upstream);
+	    p->client, p->upstream, (struct sockaddr *)&up, uplen,
+	    r->up.port);
 	memset(&p->ends, 0, sizeof(p->ends));
 	p->ends.in_fd = p->ufd;
 	p->ends.out_fd = p->ufd;
@@ -404,6 +449,7 @@ pair_new(struct relay *r, int cfd, const struct sockaddr_storage *peer,
 	p->r = r;
 	p->cfd = cfd;
 	p->ufd = -1;
+	p->closing.fd = -1;
 	p->peer = *peer;
 	p->peerlen = peerlen;
 	snprintf(p->client, sizeof(p->client), "%s", client);

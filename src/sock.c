@@ -606,8 +606,13 @@ closing_timer(struct loop *l, struct loop_timer *t)
 static void
 closing_done(struct sock_closing *c)
 {
+	struct linger lg = { 1, 0 };
+
 	loop_io_stop(c->loop, &c->io);
 	loop_timer_stop(c->loop, &c->timer);
+	if (c->reset)
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg));
 	close(c->fd);
 	c->fd = -1;
 	if (c->done != NULL)
@@ -636,9 +641,10 @@ closing_look(struct sock_closing *c)
 		closing_done(c);
 }
 
-int
-sock_closing_start(struct loop *l, struct sock_closing *c, int fd,
-    long grace_ms, void (*done)(struct sock_closing *, void *), void *arg)
+static int
+closing_begin(struct loop *l, struct sock_closing *c, int fd,
+    long grace_ms, void (*done)(struct sock_closing *, void *), void *arg,
+    bool reset)
 {
 	struct sockaddr_storage self;
 	socklen_t len = sizeof(self);
@@ -652,6 +658,7 @@ sock_closing_start(struct loop *l, struct sock_closing *c, int fd,
 	c->last = -1;
 	c->done = NULL;
 	c->arg = arg;
+	c->reset = false;
 	loop_io_set(&c->io, fd, closing_input, c);
 	loop_timer_set(&c->timer, closing_timer, c);
 	/*
@@ -661,8 +668,13 @@ sock_closing_start(struct loop *l, struct sock_closing *c, int fd,
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == -1 ||
 	    type != SOCK_STREAM ||
 	    getsockname(fd, (struct sockaddr *)&self, &len) == -1 ||
-	    (self.ss_family != AF_INET && self.ss_family != AF_INET6) ||
-	    shutdown(fd, SHUT_WR) == -1 ||
+	    (self.ss_family != AF_INET && self.ss_family != AF_INET6)) {
+		closing_done(c);
+		return 1;
+	}
+	/* Without a FIN, the reset is the only end the peer sees. */
+	c->reset = reset;
+	if ((!reset && shutdown(fd, SHUT_WR) == -1) ||
 	    loop_io_start(l, &c->io, POLLIN) == -1) {
 		closing_done(c);
 		return 1;
@@ -672,6 +684,29 @@ sock_closing_start(struct loop *l, struct sock_closing *c, int fd,
 		return 1;
 	c->done = done;
 	return 0;
+}
+
+int
+sock_closing_start(struct loop *l, struct sock_closing *c, int fd,
+    long grace_ms, void (*done)(struct sock_closing *, void *), void *arg)
+{
+	return closing_begin(l, c, fd, grace_ms, done, arg, false);
+}
+
+int
+sock_reset_after_send_start(struct loop *l, struct sock_closing *c, int fd,
+    long grace_ms, void (*done)(struct sock_closing *, void *), void *arg)
+{
+	return closing_begin(l, c, fd, grace_ms, done, arg, true);
+}
+
+void
+sock_closing_abort(struct sock_closing *c)
+{
+	if (c->fd == -1)
+		return;
+	c->done = NULL;
+	closing_done(c);
 }
 
 static void

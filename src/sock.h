@@ -64,11 +64,29 @@ struct sock_closing {
 	long		 last;		/* unacknowledged bytes last seen */
 	void		(*done)(struct sock_closing *, void *);
 	void		*arg;
+	bool		 reset;		/* end with a RST, not a FIN */
 };
 
 int	sock_closing_start(struct loop *l, struct sock_closing *c, int fd,
 	    long grace_ms, void (*done)(struct sock_closing *, void *),
 	    void *arg);
+
+/*
+ * The same, but the end is a reset (SO_LINGER 0) sent once the peer has
+ * taken all we sent, or when the grace runs out without progress: a
+ * relay passing on the other side's reset, so that a cut-off transfer
+ * does not read as complete.  No FIN goes before it.  Other socket types
+ * (a Unix socket has no reset) are just closed.
+ */
+int	sock_reset_after_send_start(struct loop *l, struct sock_closing *c,
+	    int fd, long grace_ms,
+	    void (*done)(struct sock_closing *, void *), void *arg);
+
+/*
+ * Ends a closing in progress at once (the loop is going away): fd is
+ * closed, with a reset if that was the plan; done is not called.
+ */
+void	sock_closing_abort(struct sock_closing *c);
 
 /*
  * Connects to ai with cfg's socket options and source address/port,

@@ -81,6 +81,7 @@ struct server {
 	bool			 stopping;	/* ending all peers, then out */
 	int			 status;
 	struct admit_noted	 noted;		/* refused senders told of */
+	struct exec_guard	 guard;		/* should we die by SIGKILL */
 };
 
 /* "127.0.0.1 port 5000": how messages name a peer. */
@@ -436,6 +437,7 @@ start_peer(struct server *s, const struct sockaddr_storage *ss,
 	p->addr = *ss;
 	p->addrlen = len;
 	p->pid = child.pid;
+	exec_guard_add(&s->guard, p->pid);
 	p->to_child = child.to_child;
 	p->from_child = child.from_child;
 	p->started = p->last = clock_ms();
@@ -570,6 +572,7 @@ reap(struct loop *l, void *arg)
 		for (p = s->peers; p != NULL && p->pid != pid; p = p->next)
 			;
 		if (p != NULL) {
+			exec_guard_drop(&s->guard, pid);
 			p->pid = -1;
 			p->status = exec_status(st);
 			maybe_forget(p);
@@ -632,6 +635,7 @@ abandon_all(struct server *s)
 			    errno == EINTR)
 				;
 			p->status = r == -1 ? EXIT_NET : exec_status(st);
+			exec_guard_drop(&s->guard, p->pid);
 			p->pid = -1;
 		}
 		forget(p);
@@ -651,6 +655,7 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 	s.port = port;
 	s.idle_ms = cli_idle_ms(cfg);
 	s.quiet_since = clock_ms();
+	s.guard.fd = -1;
 	loop_init(&s.loop);
 	loop_io_set(&s.sock_w, lfd, on_socket, &s);
 	loop_timer_set(&s.wait_t, on_wait, &s);
@@ -671,6 +676,10 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 		s.status = EXIT_NET;
 		goto out;
 	}
+	/* Without it, a listener killed by SIGKILL leaves its programs. */
+	if (exec_guard_start(&s.guard) == -1)
+		log_note(cfg, 2, "start the watchman of the programs: %s",
+		    strerror(errno));
 	while ((end = loop_run(&s.loop)) == LOOP_SIGNAL) {
 		/* Every program ended and reaped on the loop, then out. */
 		stop_all(&s, END_SIGNAL, EXIT_NET);
@@ -683,6 +692,7 @@ udppeers_run(const struct config *cfg, int lfd, int port, struct tlog *log)
 		abandon_all(&s);
 	}
 out:
+	exec_guard_stop(&s.guard);
 	admit_dropped_note(cfg, &s.noted);
 	loop_free(&s.loop);
 	free(s.buf);

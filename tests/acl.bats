@@ -25,6 +25,11 @@ refused_note() {
 	printf 'sockcat: refused connection from %s port %s: not allowed by --allow/--deny\n' "$1" "$2"
 }
 
+# refused_dgram_note ADDR CPORT: the same for a refused UDP sender.
+refused_dgram_note() {
+	printf 'sockcat: refused datagram from %s port %s: not allowed by --allow/--deny\n' "$1" "$2"
+}
+
 # admitted HOST TEXT: peer.py connects from HOST, sends TEXT, half-closes and
 # reads to EOF; it must succeed. Sets CPORT to its port.
 admitted() {
@@ -253,8 +258,8 @@ note_count() {
 	    --host 127.0.0.1 --port "$PORT" --data 'dropped\n' \
 	    --port-file "$T/snd.port"
 	[ "$status" -eq 0 ]
-	wait_for 5 file_has "$T/lst.err" "refused connection"
-	grep -qxF "$(refused_note 127.0.0.1 "$(<"$T/snd.port")")" "$T/lst.err"
+	wait_for 5 file_has "$T/lst.err" "refused datagram"
+	grep -qxF "$(refused_dgram_note 127.0.0.1 "$(<"$T/snd.port")")" "$T/lst.err"
 	bg_wait lst
 	[ "$BG_STATUS" -eq 1 ]
 	[ ! -s "$T/lst.out" ]
@@ -268,7 +273,7 @@ sockcat: dropped 1 datagram from refused senders" ]
 	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
 	    --host 127.0.0.1 --port "$PORT" --data 'dropped\n'
 	[ "$status" -eq 0 ]
-	wait_for 5 file_has "$T/lst.err" "refused connection"
+	wait_for 5 file_has "$T/lst.err" "refused datagram"
 	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
 	    --host ::1 --port "$PORT" --data 'kept\n' --port-file "$T/snd.port"
 	[ "$status" -eq 0 ]
@@ -323,7 +328,7 @@ recv_q_ge() {
 	[ "$(<"$T/allowed.save")" = answer ]
 	wait_for 5 file_has "$T/lst.out" hello
 	[ "$(<"$T/lst.out")" = hello ]
-	grep -qxF "$(refused_note 127.0.0.1 "$(<"$T/snd.port")")" "$T/lst.err"
+	grep -qxF "$(refused_dgram_note 127.0.0.1 "$(<"$T/snd.port")")" "$T/lst.err"
 	[ "$(note_count lst)" -eq 1 ]
 	run ! grep -F "from (UNKNOWN) [127.0.0.1]" "$T/lst.err"
 }
@@ -350,7 +355,7 @@ queue_behind_first() {
 @test "-u -l drops denied datagrams queued behind its first sender's, and says how many" {
 	start_listener lst -u -l -d -w 2 --deny 127.0.0.2
 	queue_behind_first
-	grep -qxF "$(refused_note 127.0.0.2 "$(<"$T/from.port")")" "$T/lst.err"
+	grep -qxF "$(refused_dgram_note 127.0.0.2 "$(<"$T/from.port")")" "$T/lst.err"
 	[ "$(note_count lst)" -eq 1 ]
 	grep -qxF "sockcat: dropped 3 datagrams from refused senders" "$T/lst.err"
 }
@@ -433,7 +438,7 @@ queue_behind_first() {
 	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
 	    --host 127.0.0.1 --port "$PORT" --data 'dropped\n' --count 3
 	[ "$status" -eq 0 ]
-	wait_for 5 file_has "$T/lst.err" "refused connection"
+	wait_for 5 file_has "$T/lst.err" "refused datagram"
 	# Queued behind the three, so read after them.
 	run --separate-stderr timeout 15 python3 "$PEER" udp-send \
 	    --host ::1 --port "$PORT" --data 'kept\n'

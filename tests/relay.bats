@@ -9,6 +9,7 @@ teardown() { common_teardown; }
 # helpers/peer.py (scripted one-client peers).
 
 RPEER=$BATS_TEST_DIRNAME/helpers/relay_peer.py
+RESETPEER=$BATS_TEST_DIRNAME/helpers/reset_peer.py
 
 # start_relay NAME ARGS...: run `sockcat -v ARGS...` as job NAME and set
 # PORT from its listening line.
@@ -95,6 +96,36 @@ children() {
 	[ "$status" -eq 2 ]
 	run --separate-stderr sc -F --to 127.0.0.1:1 127.0.0.1 1
 	[ "$status" -eq 2 ]
+}
+
+@test "--to refuses -d, as it refuses --recv-only" {
+	run --separate-stderr sc -l 0 --to 127.0.0.1:1 -d
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"-d,"*"--to"* ]]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+}
+
+@test "a numeric --to address that -4, -6 or -s can never reach is refused at start, naming it" {
+	run --separate-stderr sc -4 -l 0 --to '[::1]:80'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'sockcat: relay target "[::1]:80" is an IPv6 address: -4 cannot reach it' ]
+	run --separate-stderr sc -6 -l 0 --to 127.0.0.1:80
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'sockcat: relay target "127.0.0.1:80" is an IPv4 address: -6 cannot reach it' ]
+	run --separate-stderr sc -s ::1 -l 0 --to 127.0.0.1:80
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'sockcat: relay target "127.0.0.1:80" is an IPv4 address: it cannot be reached from -s ::1' ]
+	run --separate-stderr sc -u -4 -l 0 --to '[::1]:53'
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'"[::1]:53"'* ]]
+	# A name is looked up per client: it may have both families.
+	run --separate-stderr sc -4 -l 0 -w 1 --to localhost:80
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"within -w 1"* ]]
+	# The same family is fine.
+	run --separate-stderr sc -s 127.0.0.1 -l 0 -w 1 --to 127.0.0.1:80
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"within -w 1"* ]]
 }
 
 @test "--to refuses a datagram upstream for a stream listener, and a stream upstream for -u" {
@@ -332,10 +363,74 @@ except ConnectionResetError:
 	[ "$status" -eq 0 ]
 	wait_for 10 file_has "$T/relay.err" '"event":"close"'
 	grep -q '"event":"accept"' "$T/relay.err"
-	grep -q '"event":"upstream".*"upstream":"127.0.0.1 port '"$BPORT"'"' \
+	grep -q '"event":"upstream".*"upstream_address":"127.0.0.1","upstream_port":'"$BPORT" \
 	    "$T/relay.err"
 	grep -q '"event":"close".*"to_upstream":5,"to_client":12' \
 	    "$T/relay.err"
+}
+
+# json_check FILE PYTHON: each line of FILE parsed as JSON into the list
+# ev; PYTHON asserts on it (argv[2:] are the test's numbers).
+json_check() {
+	local file=$1 code=$2
+	shift 2
+	python3 -c '
+import json, sys
+ev = [json.loads(line) for line in open(sys.argv[1])]
+'"$code" "$file" "$@"
+}
+
+@test "--json relay events parse as JSON, with the upstream and a failed upstream as fields of their own" {
+	backend be eof-reply
+	dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	bg relay "$SOCKCAT" --json -l -k 0 --to "127.0.0.1:$BPORT"
+	bg dead "$SOCKCAT" --json -l -k 0 --to "127.0.0.1:$dead"
+	wait_for 10 file_has "$T/relay.err" '"event":"listen"'
+	wait_for 10 file_has "$T/dead.err" '"event":"listen"'
+	PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$T/relay.err" | head -1)
+	DPORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$T/dead.err" | head -1)
+	run --separate-stderr timeout 20 python3 "$RPEER" clients \
+	    --port "$PORT" --count 1 --send 'hello' --expect 'got 5 bytes\n'
+	[ "$status" -eq 0 ]
+	run --separate-stderr timeout 10 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+try:
+    s.recv(100)
+except ConnectionResetError:
+    pass
+' "$DPORT"
+	[ "$status" -eq 0 ]
+	wait_for 10 file_has "$T/relay.err" '"event":"close"'
+	wait_for 10 file_has "$T/dead.err" '"event":"close"'
+	json_check "$T/relay.err" '
+bport = int(sys.argv[2])
+up = [e for e in ev if e["event"] == "upstream"]
+assert len(up) == 1, ev
+u = up[0]
+assert u["upstream_address"] == "127.0.0.1", u
+assert u["upstream_port"] == bport, u
+assert u["remote_address"] == "127.0.0.1", u
+assert isinstance(u["remote_port"], int), u
+assert "upstream" not in u, u
+c = [e for e in ev if e["event"] == "close"][0]
+assert (c["to_upstream"], c["to_client"], c["end"]) == (5, 12, "done"), c
+assert c["remote_port"] == u["remote_port"], c
+' "$BPORT"
+	json_check "$T/dead.err" '
+dport = int(sys.argv[2])
+assert not [e for e in ev if e["event"] == "note"], ev
+f = [e for e in ev if e["event"] == "upstream_failed"]
+assert len(f) == 1, ev
+f = f[0]
+assert f["upstream_host"] == "127.0.0.1", f
+assert f["upstream_port"] == dport, f
+assert f["reason"] == "Connection refused", f
+assert f["remote_address"] == "127.0.0.1", f
+c = [e for e in ev if e["event"] == "close"][0]
+assert c["end"] == "upstream failed", c
+assert c["remote_port"] == f["remote_port"], c
+' "$dead"
 }
 
 @test "-o logs both directions of a relayed client" {
@@ -443,10 +538,11 @@ time.sleep(30)
 	[ $((rss - rss0)) -le 8000 ]
 }
 
-@test "an upstream reset ends the pair: its client's connection ends too, and the listener goes on" {
+@test "an upstream reset ends the pair: its client's connection is reset too, and the listener goes on" {
 	bg be python3 "$PEER" reset --after 3 --port-file "$T/be.port"
 	BPORT=$(peer_port be)
 	start_relay relay -l -k 0 --to "127.0.0.1:$BPORT"
+	# A reset, not a FIN: the client cannot take it for a complete answer.
 	run --separate-stderr timeout 10 python3 -c '
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -454,17 +550,17 @@ s.sendall(b"abc")
 try:
     got = s.recv(100)
 except ConnectionResetError:
-    got = b""
-assert got == b"", got
+    got = b"reset"
+assert got == b"reset", got
 ' "$PORT"
 	[ "$status" -eq 0 ]
 	wait_for 10 file_has "$T/relay.err" "closed 127.0.0.1 port"
 	running relay
 }
 
-@test "a client reset ends the pair: the upstream's connection ends too" {
-	bg be python3 "$PEER" silent --port-file "$T/be.port" \
-	    --save "$T/be.count"
+@test "a client reset ends the pair: the upstream's connection is reset too, after what the client sent" {
+	bg be python3 "$RESETPEER" serve-recv --port-file "$T/be.port" \
+	    --save "$T/be.got"
 	BPORT=$(peer_port be)
 	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
 	run --separate-stderr timeout 10 python3 -c '
@@ -475,11 +571,46 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
 ' "$PORT"
 	[ "$status" -eq 0 ]
-	# The backend sees its connection end (it counts what came first).
+	# The backend gets what came first, then the reset, not a FIN.
 	bg_wait be 10
 	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/be.out")" = reset ]
+	[ "$(cat "$T/be.got")" = abcd ]
 	bg_wait relay 10
 	grep -q "closed 127.0.0.1 port" "$T/relay.err"
+}
+
+@test "an upstream that sends 3 MB and resets: the client gets all 3 MB, then the reset" {
+	make_big "$T/big" 3
+	bg be python3 "$RESETPEER" serve-send "$T/big" --port-file "$T/be.port"
+	BPORT=$(peer_port be)
+	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 20 python3 "$RESETPEER" client-recv \
+	    "$PORT" --save "$T/got"
+	[ "$status" -eq 0 ]
+	[ "$output" = reset ]
+	[ "$(sha256sum <"$T/got")" = "$(sha256sum <"$T/big")" ]
+	bg_wait relay 10
+	[ "$BG_STATUS" -eq 1 ]
+	# The error names the pair, as the relay's other lines do.
+	grep -qE "^sockcat: relay 127\.0\.0\.1 port [0-9]+ to 127\.0\.0\.1:$BPORT: read from upstream: Connection reset by peer\$" "$T/relay.err"
+}
+
+@test "a client that sends 1 MB and resets: the upstream gets all 1 MB, then the reset" {
+	make_big "$T/big" 1
+	bg be python3 "$RESETPEER" serve-recv --port-file "$T/be.port" \
+	    --save "$T/got"
+	BPORT=$(peer_port be)
+	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 20 python3 "$RESETPEER" client-send \
+	    "$PORT" "$T/big"
+	[ "$status" -eq 0 ]
+	bg_wait be 20
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/be.out")" = reset ]
+	[ "$(sha256sum <"$T/got")" = "$(sha256sum <"$T/big")" ]
+	bg_wait relay 10
+	[ "$BG_STATUS" -eq 1 ]
 }
 
 @test "a client's 32 MiB upload reaches the upstream byte for byte, and the reply comes back" {

@@ -249,7 +249,7 @@ ms_since() {
 	bg_wait v4
 	[ "$BG_STATUS" -eq 0 ]
 	[ "$(cat "$T/v4.out")" = "0:nothing" ]
-	grep -qFx "sockcat: refused connection from 127.0.0.1 port ${CPORTS[0]}: not allowed by --allow/--deny" "$T/srv.err"
+	grep -qFx "sockcat: refused datagram from 127.0.0.1 port ${CPORTS[0]}: not allowed by --allow/--deny" "$T/srv.err"
 	no_children "$SPID"
 	clients v6 ::1 1 's:0:y\n' 'l:0:2'
 	bg_wait v6
@@ -351,6 +351,26 @@ ms_since() {
 	[ "$(count_lines "$T/srv.err" '^sockcat: closed 127\.0\.0\.1 port [0-9]+ \(signal\): program status 143, sent [0-9]+, rcvd 2$')" -eq 2 ]
 	wait_for 1 reaped "$p0"
 	wait_for 1 reaped "$p1"
+}
+
+@test "the programs of a server killed with SIGKILL are ended by its watchman, not left running" {
+	start_server srv -c 'echo "pid $$"; exec sleep 29.5'
+	clients cli 127.0.0.1 3 's:0:a\n' 'l:0:1' 's:1:b\n' 'l:1:1' \
+	    's:2:c\n' 'l:2:1'
+	bg_wait cli
+	[ "$BG_STATUS" -eq 0 ]
+	local p0 p1 p2
+	p0=$(prog_pid cli 0)
+	p1=$(prog_pid cli 1)
+	p2=$(prog_pid cli 2)
+	child_of "$SPID" "$p0"
+	child_of "$SPID" "$p2"
+	kill -KILL "$SPID"
+	bg_wait srv 5
+	# The watchman passes SIGTERM on; sleep dies of it at once.
+	wait_for 3 reaped "$p0"
+	wait_for 3 reaped "$p1"
+	wait_for 3 reaped "$p2"
 }
 
 @test "SIGINT to the server kills a program that ignores SIGTERM 2 seconds later, and the server dies by SIGINT" {

@@ -142,7 +142,7 @@ upstream_port() {
 	bg_wait good
 	[ "$(cat "$T/bad.out")" = "0:nothing" ]
 	[ "$(cat "$T/good.out")" = "0:ok" ]
-	[ "$(count_lines "$T/relay.err" "^sockcat: refused connection from 127\.0\.0\.2 port $badport: not allowed by --allow/--deny\$")" -eq 1 ]
+	[ "$(count_lines "$T/relay.err" "^sockcat: refused datagram from 127\.0\.0\.2 port $badport: not allowed by --allow/--deny\$")" -eq 1 ]
 	[ "$(count_lines "$T/echo.log" '.')" -eq 1 ]
 	[ "$(count_lines "$T/relay.err" '^sockcat: relaying [0-9.]+ port [0-9]+ to ')" -eq 1 ]
 }
@@ -156,7 +156,7 @@ upstream_port() {
 	bg_wait good
 	[ "$(cat "$T/bad.out")" = "0:nothing" ]
 	[ "$(cat "$T/good.out")" = "0:ok" ]
-	grep -qE '^sockcat: refused connection from 127\.0\.0\.1 port [0-9]+: not allowed by --allow/--deny$' "$T/relay.err"
+	grep -qE '^sockcat: refused datagram from 127\.0\.0\.1 port [0-9]+: not allowed by --allow/--deny$' "$T/relay.err"
 	[ "$(count_lines "$T/echo.log" '.')" -eq 1 ]
 }
 
@@ -254,7 +254,7 @@ print(got)
 	[ "$BG_STATUS" -eq 0 ]
 	wait_for 5 file_has "$T/relay.err" '"event":"close"'
 	grep -qE "^\{\"event\":\"accept\",\"proto\":\"udp\",.*\"remote_port\":${CPORTS[0]}\}\$" "$T/relay.err"
-	grep -qE "^\{\"event\":\"upstream\",\"remote_address\":\"127\.0\.0\.1\",\"remote_port\":${CPORTS[0]},\"upstream\":\"127\.0\.0\.1 port $EPORT\",\"local_port\":[0-9]+\}\$" "$T/relay.err"
+	grep -qE "^\{\"event\":\"upstream\",\"remote_address\":\"127\.0\.0\.1\",\"remote_port\":${CPORTS[0]},\"upstream_address\":\"127\.0\.0\.1\",\"upstream_port\":$EPORT,\"local_port\":[0-9]+\}\$" "$T/relay.err"
 	grep -qE "^\{\"event\":\"close\",\"remote_address\":\"127\.0\.0\.1\",\"remote_port\":${CPORTS[0]},\"to_upstream\":8,\"to_client\":12,\"duration_ms\":[0-9]+,\"end\":\"idle\",\"datagrams_to_upstream\":2,\"datagrams_to_client\":2,\"dropped\":0\}\$" "$T/relay.err"
 }
 
