@@ -448,6 +448,33 @@ time.sleep(30)
 	[ $((rss - rss0)) -le 8000 ]
 }
 
+@test "relayed pairs that moved data and stay open give their splice pipes back" {
+	# Issue 13: a pipe only while data is in flight; at most 16 spare.
+	backend be echo
+	start_relay relay -l -k 0 --to "127.0.0.1:$BPORT"
+	pid=$(bg_cmd_pid relay)
+	fds0=$(fd_count "$pid")
+	BG_TIMEOUT=60 bg hold python3 -c '
+import os, socket, sys, time
+socks = []
+for i in range(40):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    data = os.urandom(300000)
+    s.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        got += s.recv(65536)
+    assert got == data, "echo differs"
+    socks.append(s)
+open(sys.argv[2], "w").write("ready\n")
+time.sleep(50)
+' "$PORT" "$T/ready"
+	wait_for 40 test -e "$T/ready"
+	fds=$(fd_count "$pid")
+	echo "descriptors for 40 pairs: $((fds - fds0))"
+	[ $((fds - fds0)) -le $((40 * 2 + 16 * 2)) ]
+}
+
 @test "an upstream reset ends the pair: its client's connection ends too, and the listener goes on" {
 	bg be python3 "$PEER" reset --after 3 --port-file "$T/be.port"
 	BPORT=$(peer_port be)
