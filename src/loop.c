@@ -30,6 +30,7 @@ void
 loop_free(struct loop *l)
 {
 	free(l->pfd);
+	free(l->wait_pfd);
 	free(l->io);
 	free(l->timers);
 	free(l->ready);
@@ -123,6 +124,9 @@ loop_io_start(struct loop *l, struct loop_io *w, short events)
 		if ((p = realloc(l->pfd, cap * sizeof(*p))) == NULL)
 			return -1;
 		l->pfd = p;
+		if ((p = realloc(l->wait_pfd, cap * sizeof(*p))) == NULL)
+			return -1;
+		l->wait_pfd = p;
 		if ((r = realloc(l->ready, cap * sizeof(*r))) == NULL)
 			return -1;
 		l->ready = r;
@@ -413,6 +417,34 @@ run_ready(struct loop *l)
 	l->nready = 0;
 }
 
+/*
+ * poll(2) on the watchers that wait for something, and their revents
+ * into pfd[]: idle watchers (most of a relay's thousands of pairs) are
+ * not passed, as poll refuses more entries than the descriptor limit
+ * (EINVAL) even when most are negative.  ready[] maps them back.
+ */
+static int
+wait_round(struct loop *l, int timeout_ms)
+{
+	size_t i, nw = 0;
+	int n;
+
+	for (i = 0; i < l->nio; i++) {
+		l->pfd[i].revents = 0;
+		if (l->pfd[i].fd < 0)
+			continue;
+		l->wait_pfd[nw] = l->pfd[i];
+		l->ready[nw++] = l->io[i];
+	}
+	n = wait_events(l->wait_pfd, (nfds_t)nw, timeout_ms,
+	    l->on_child != NULL);
+	if (n > 0)
+		for (i = 0; i < nw; i++)
+			l->pfd[l->ready[i]->slot].revents =
+			    l->wait_pfd[i].revents;
+	return n;
+}
+
 enum loop_end
 loop_run(struct loop *l)
 {
@@ -425,8 +457,7 @@ loop_run(struct loop *l)
 			return LOOP_STOPPED;
 		if (sig_pending() != 0 && !l->winding_down)
 			return LOOP_SIGNAL;
-		n = wait_events(l->pfd, (nfds_t)l->nio,
-		    clock_until(next_deadline(l)), l->on_child != NULL);
+		n = wait_round(l, clock_until(next_deadline(l)));
 		if (n == -1 && errno != EINTR && errno != EAGAIN &&
 		    errno != ENOMEM)
 			return LOOP_ERROR;

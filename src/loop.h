@@ -58,6 +58,7 @@ enum loop_end {
 
 struct loop {
 	struct pollfd	 *pfd;		/* pfd[i] belongs to io[i] */
+	struct pollfd	 *wait_pfd;	/* the waiting ones, for poll(2) */
 	struct loop_io	**io;
 	size_t		  nio, capio;
 	struct loop_timer **timers;

@@ -448,6 +448,24 @@ time.sleep(30)
 	[ $((rss - rss0)) -le 8000 ]
 }
 
+@test "400 idle relayed pairs under a 1000-descriptor limit stay up, and the relay still serves" {
+	# Each pair has four watchers on the loop: poll(2) must not be
+	# given more entries than the descriptor limit (EINVAL).
+	backend be echo
+	BG_TIMEOUT=60 bg relay bash -c 'ulimit -n 1000 && exec "$@"' _ \
+	    "$SOCKCAT" -v -l -k --max-conns 1000 0 --to "127.0.0.1:$BPORT"
+	PORT=$(listen_port relay)
+	BG_TIMEOUT=60 bg hold python3 "$RPEER" hold --port "$PORT" \
+	    --count 400 --ready "$T/ready" --timeout 50
+	wait_for 30 test -e "$T/ready"
+	wait_for 30 lines_ge "$T/relay.err" relaying 400
+	run --separate-stderr timeout 20 python3 "$RPEER" clients \
+	    --port "$PORT" --count 3 --send 'still here' --expect 'still here'
+	[ "$status" -eq 0 ]
+	running relay
+	! grep -q "wait for events" "$T/relay.err"
+}
+
 @test "relayed pairs that moved data and stay open give their splice pipes back" {
 	# Issue 13: a pipe only while data is in flight; at most 16 spare.
 	backend be echo
