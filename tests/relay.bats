@@ -445,7 +445,8 @@ time.sleep(30)
 	echo "per pair: $(((fds - fds0) / 2000)) descriptors," \
 	    "$(((rss - rss0) / 2000)) KiB"
 	[ $((fds - fds0)) -le 4000 ]
-	[ $((rss - rss0)) -le 8000 ]
+	# AddressSanitizer's allocator pads every block: no memory bound.
+	grep -q libasan "/proc/$pid/maps" || [ $((rss - rss0)) -le 8000 ]
 }
 
 @test "400 idle relayed pairs under a 1000-descriptor limit stay up, and the relay still serves" {
