@@ -85,7 +85,8 @@ struct lane {
 	short		src_ev, dst_ev;	/* revents of the round just waited */
 	enum lane_mode	mode;
 	bool		dst_blocked;	/* DIRECT: the destination was full */
-	int		pipe_rd, pipe_wr;	/* VIA: the internal pipe */
+	int		pipe_rd, pipe_wr;	/* VIA: the internal pipe, only
+					   while data is in flight; -1 */
 	size_t		in_pipe;	/* VIA: bytes in the internal pipe */
 	size_t		cap;		/* VIA, DIRECT: the pipe's size */
 	bool		drain_by_copy;	/* VIA: stdout refused splice */
@@ -117,7 +118,7 @@ struct pump {
 	socklen_t		 peerlen;	/* 0: nobody has sent yet */
 	struct sockaddr_storage	*seen;
 	size_t			 nseen;
-	struct admit_noted	 noted;
+	struct admit_noted	*noted;		/* -u -l, -u -l -k only */
 
 	/* --progress: the meter, its next redraw, and the file's size. */
 	bool		 meter;
@@ -447,7 +448,7 @@ read_net(struct pump *p)
 		n = recvfrom(p->ends->net_fd, buf_tail(b), room, 0,
 		    (struct sockaddr *)&from, &len);
 		/* A refused datagram leaves no trace, not even on -w. */
-		if (n >= 0 && admit_datagram(p->cfg, &p->noted, &from, len,
+		if (n >= 0 && admit_datagram(p->cfg, p->noted, &from, len,
 		    p->ends->udp_locked ? &p->peer : NULL, -1, NULL) !=
 		    ADMIT_OK)
 			return PUMP_DONE;
@@ -608,7 +609,7 @@ out_pending(const struct pump *p)
 static void
 lane_to_copy(struct lane *l)
 {
-	if (l->mode == LANE_VIA) {
+	if (l->mode == LANE_VIA && l->pipe_rd != -1) {
 		close(l->pipe_rd);
 		close(l->pipe_wr);
 		l->pipe_rd = l->pipe_wr = -1;
@@ -640,13 +641,57 @@ zero_copy_allowed(const struct pump *p)
 	    cfg->recv_limit == NO_LIMIT;
 }
 
-/* Picks each direction's mode from what stdin and stdout are. */
+/*
+ * A VIA lane's pipe, when it has data to move: a spare from the link's
+ * pool, or a new one.  None to be had (EMFILE...): the lane copies from
+ * now on, and this round moves nothing more (see ensure_buffers()).
+ */
+static int
+lane_pipe(struct pump *p, struct lane *l)
+{
+	int fds[2];
+
+	if (l->mode != LANE_VIA || l->pipe_rd != -1)
+		return 0;
+	if (zc_pool_get(p->ends->pipes, fds, &l->cap) == -1) {
+		lane_to_copy(l);
+		return -1;
+	}
+	l->pipe_rd = fds[0];
+	l->pipe_wr = fds[1];
+	return 0;
+}
+
+/*
+ * A VIA lane's pipe, once empty, goes back to the pool, so an idle link
+ * holds none; one holding bytes stays with its lane.  Without a pool the
+ * lane keeps its pipe to the end.
+ */
+static void
+lane_release(struct pump *p, struct lane *l)
+{
+	int fds[2];
+
+	if (l->mode != LANE_VIA || l->pipe_rd == -1 || l->in_pipe > 0 ||
+	    p->ends->pipes == NULL)
+		return;
+	fds[0] = l->pipe_rd;
+	fds[1] = l->pipe_wr;
+	zc_pool_put(p->ends->pipes, fds, l->cap);
+	l->pipe_rd = l->pipe_wr = -1;
+}
+
+/*
+ * Picks each direction's mode from what stdin and stdout are.  A VIA
+ * lane gets its pipe when data comes (lane_pipe()); until then its cap
+ * is what one is expected to hold.
+ */
 static void
 choose_lanes(struct pump *p)
 {
 	const struct link_ends *e = p->ends;
 	struct stat st;
-	int fds[2], fl;
+	int fl;
 
 	p->up.mode = p->down.mode = LANE_COPY;
 	p->up.pipe_rd = p->up.pipe_wr = -1;
@@ -670,11 +715,9 @@ choose_lanes(struct pump *p)
 			(void)zc_grow_pipe(e->in_fd);
 			p->up.mode = LANE_DIRECT;
 		} else if (S_ISSOCK(st.st_mode) &&
-		    socket_type(e->in_fd) == SOCK_STREAM &&
-		    zc_pipe(fds, &p->up.cap) == 0) {
+		    socket_type(e->in_fd) == SOCK_STREAM) {
 			/* Socket to socket: through a pipe of our own. */
-			p->up.pipe_rd = fds[0];
-			p->up.pipe_wr = fds[1];
+			p->up.cap = ZC_CHUNK;
 			p->up.mode = LANE_VIA;
 		}
 	}
@@ -693,10 +736,7 @@ choose_lanes(struct pump *p)
 	    !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) &&
 	    !isatty(e->out_fd)) || p->out_type == SOCK_STREAM))
 		return;
-	if (zc_pipe(fds, &p->down.cap) == -1)
-		return;
-	p->down.pipe_rd = fds[0];
-	p->down.pipe_wr = fds[1];
+	p->down.cap = ZC_CHUNK;
 	p->down.mode = LANE_VIA;
 }
 
@@ -893,7 +933,7 @@ dgram_read(struct pump *p)
 	d->pending = 0;
 	for (i = 0; i < n; i++) {
 		/* A refused one's slot is emptied: written as nothing. */
-		if (p->ends->udp_locked && admit_datagram(p->cfg, &p->noted,
+		if (p->ends->udp_locked && admit_datagram(p->cfg, p->noted,
 		    &d->from[i], sizeof(d->from[i]), &p->peer, -1, NULL) !=
 		    ADMIT_OK)
 			d->len[i] = 0;
@@ -1257,7 +1297,8 @@ run_down(struct pump *p)
 			if (r != PUMP_DONE)
 				return r;
 		}
-		if (in == 0 || p->down.mode != LANE_VIA)
+		if (in == 0 || p->down.mode != LANE_VIA ||
+		    lane_pipe(p, &p->down) == -1)
 			return PUMP_DONE;
 		{
 			enum pump_result r = down_fill(p);
@@ -1374,7 +1415,8 @@ run_up(struct pump *p)
 	case LANE_VIA:
 		if (out != 0)
 			(void)up_drain(p);	/* a failure is noted in p */
-		if (in == 0 || p->up.mode != LANE_VIA)
+		if (in == 0 || p->up.mode != LANE_VIA ||
+		    lane_pipe(p, &p->up) == -1)
 			return PUMP_DONE;
 		(void)up_fill(p);
 		/* The socket has room as a rule: save a trip through poll. */
@@ -1497,6 +1539,8 @@ end_round(struct pump *p)
 	}
 	if ((r = run_down(p)) == PUMP_DONE)
 		r = run_up(p);
+	lane_release(p, &p->down);
+	lane_release(p, &p->up);
 	p->up.src_ev = p->up.dst_ev = p->down.src_ev = p->down.dst_ev = 0;
 	if (r == PUMP_DONE && p->meter && clock_ms() >= p->meter_next)
 		draw_meter(p, clock_ms());
@@ -1602,7 +1646,8 @@ link_stop(struct link *lk, enum pump_result r)
 	if (r == PUMP_NET_ERROR && p->send_errno != 0)
 		(void)fail(p, r, "write to", p->ends->peer, p->send_errno);
 	count_unsent(p);
-	admit_dropped_note(p->cfg, &p->noted);
+	if (p->noted != NULL)
+		admit_dropped_note(p->cfg, p->noted);
 	p->stats->heard = p->peerlen > 0;
 	p->stats->net_failed = p->net_failed;
 	end_meter(p);
@@ -1686,6 +1731,11 @@ link_start(struct loop *l, const struct config *cfg,
 		goto fail;
 	}
 	p->out_type = socket_type(ends->out_fd);
+	if ((ends->udp_server || ends->udp_locked) &&
+	    (p->noted = calloc(1, sizeof(*p->noted))) == NULL) {
+		(void)fail(p, PUMP_LOCAL_ERROR, "allocate", "a link", errno);
+		goto fail;
+	}
 	choose_lanes(p);
 	if (ensure_buffers(p) == -1) {
 		(void)fail(p, PUMP_LOCAL_ERROR, "allocate", "buffers", errno);
@@ -1731,14 +1781,12 @@ link_free(struct link *lk)
 		unwatch(p);
 		end_meter(p);
 	}
-	if (p->down.mode == LANE_VIA) {
-		close(p->down.pipe_rd);
-		close(p->down.pipe_wr);
-	}
-	if (p->up.mode == LANE_VIA) {
-		close(p->up.pipe_rd);
-		close(p->up.pipe_wr);
-	}
+	/* An empty pipe goes back to the pool; one holding bytes is closed. */
+	lane_release(p, &p->down);
+	lane_release(p, &p->up);
+	lane_to_copy(&p->down);
+	lane_to_copy(&p->up);
+	free(p->noted);
 	if (p->dg != NULL)
 		free(p->dg->slots);
 	free(p->dg);

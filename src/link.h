@@ -12,6 +12,7 @@
 
 struct expect;
 struct loop;
+struct zc_pool;
 
 /*
  * The ends of one link.  Two lanes: "up" moves in_fd to net_fd, "down"
@@ -48,6 +49,10 @@ struct link_ends {
 				   its exit ends the session.  Else -1 */
 	struct expect *expect;	/* --expect: fed what is received; its
 				   match ends the session.  Else NULL */
+	struct zc_pool *pipes;	/* spare splice pipes shared by the links
+				   on a loop: a lane takes one while data
+				   is in flight.  NULL: a lane keeps the
+				   pipe it took to the end */
 };
 
 /* What a link moved, for -vv and messages. */

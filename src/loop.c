@@ -35,7 +35,6 @@ loop_free(struct loop *l)
 	free(l->fdpos);
 	free(l->io);
 	free(l->timers);
-	free(l->hooks);
 	free(l->ready);
 	free(l->ready_ev);
 	memset(l, 0, sizeof(*l));
@@ -89,6 +88,7 @@ loop_hook_set(struct loop_hook *h,
 	h->fn = fn;
 	h->arg = arg;
 	h->slot = -1;
+	h->prev = h->next = NULL;
 }
 
 bool
@@ -217,32 +217,36 @@ loop_timer_stop(struct loop *l, struct loop_timer *t)
 int
 loop_hook_start(struct loop *l, struct loop_hook *h)
 {
-	struct loop_hook **hooks;
-
 	if (h->slot >= 0)
 		return 0;
-	if ((hooks = grow(l->hooks, sizeof(*l->hooks), l->nhooks,
-	    &l->caphooks)) == NULL)
-		return -1;
-	l->hooks = hooks;
-	h->slot = (int)l->nhooks;
-	l->hooks[l->nhooks++] = h;
+	h->slot = 0;
+	h->next = NULL;
+	h->prev = l->hook_tail;
+	if (l->hook_tail != NULL)
+		l->hook_tail->next = h;
+	else
+		l->hook_head = h;
+	l->hook_tail = h;
 	return 0;
 }
 
 void
 loop_hook_stop(struct loop *l, struct loop_hook *h)
 {
-	size_t i;
-
 	if (h->slot < 0)
 		return;
-	/* Hooks keep their order: they run in the order they started. */
-	for (i = (size_t)h->slot; i + 1 < l->nhooks; i++) {
-		l->hooks[i] = l->hooks[i + 1];
-		l->hooks[i]->slot = (int)i;
-	}
-	l->nhooks--;
+	/* A round under way goes on with the hook after this one. */
+	if (l->hook_cursor == h)
+		l->hook_cursor = h->next;
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		l->hook_head = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	else
+		l->hook_tail = h->prev;
+	h->prev = h->next = NULL;
 	h->slot = -1;
 }
 
@@ -278,20 +282,21 @@ next_deadline(const struct loop *l)
 	return d;
 }
 
-/* Calls every hook, in order, each once, though hooks start and stop. */
+/*
+ * Calls every hook, in order, each once, though hooks start and stop:
+ * one started meanwhile is called this round too, one stopped is not.
+ */
 static void
 run_hooks(struct loop *l)
 {
 	struct loop_hook *h;
-	size_t i = 0;
 
-	while (i < l->nhooks && !l->stop) {
-		h = l->hooks[i];
+	l->hook_cursor = l->hook_head;
+	while ((h = l->hook_cursor) != NULL && !l->stop) {
+		l->hook_cursor = h->next;
 		h->fn(l, h);
-		/* If h stopped itself, the next one moved into its place. */
-		if (i < l->nhooks && l->hooks[i] == h)
-			i++;
 	}
+	l->hook_cursor = NULL;
 }
 
 /* Calls the timers that are due, each stopped before its call. */

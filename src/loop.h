@@ -46,7 +46,8 @@ struct loop_timer {
 struct loop_hook {
 	void		(*fn)(struct loop *, struct loop_hook *);
 	void		 *arg;
-	int		  slot;		/* the loop's; -1 while stopped */
+	int		  slot;		/* the loop's: 0 started, -1 stopped */
+	struct loop_hook *prev, *next;	/* the loop's list, in start order */
 };
 
 enum loop_end {
@@ -71,8 +72,12 @@ struct loop {
 	size_t		  nio, capio;
 	struct loop_timer **timers;
 	size_t		  ntimers, captimers;
-	struct loop_hook **hooks;
-	size_t		  nhooks, caphooks;
+	/*
+	 * The started hooks, in the order they started: a list, so one
+	 * stops in O(1) however many links a round wakes.  hook_cursor is
+	 * the next one this round's run_hooks() calls.
+	 */
+	struct loop_hook *hook_head, *hook_tail, *hook_cursor;
 	/* The watchers still to be called this round, with their events. */
 	struct loop_io	**ready;
 	short		 *ready_ev;

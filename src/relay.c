@@ -23,6 +23,7 @@
 #include "sig.h"
 #include "sock.h"
 #include "unixsock.h"
+#include "zerocopy.h"
 
 #define ERRLEN		512
 #define PEERLEN		(ADDR_TEXTLEN + 16)
@@ -35,7 +36,10 @@
 
 struct relay;
 
-/* One client and its upstream: connecting, then a link. */
+/*
+ * One client and its upstream: connecting, then a link.  Small, as is
+ * the link: thousands of idle pairs are the relay's everyday load.
+ */
 struct pair {
 	struct relay		*r;
 	struct pair		*prev, *next;
@@ -43,8 +47,7 @@ struct pair {
 	int			 ufd;		/* upstream, or -1 */
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
-	char			 client[PEERLEN];	/* for messages */
-	char			 upstream[PEERLEN];
+	char			*client;	/* for messages */
 	struct addrinfo		*res, *ai;	/* ai: the one tried */
 	int			 last_errno;
 	struct loop_io		 connect_io;	/* connecting */
@@ -61,6 +64,7 @@ struct relay {
 	struct config		 up;	/* the upstream leg */
 	struct config		 lcfg;	/* what the links see */
 	struct loop		 loop;
+	struct zc_pool		 pipes;	/* the links' spare splice pipes */
 	struct tlog		*log;	/* NULL when no log is open */
 	int			 lfd;	/* -1: no longer listening */
 	int			 port;
@@ -144,6 +148,7 @@ pair_free(struct pair *p)
 	if (p->next != NULL)
 		p->next->prev = p->prev;
 	r->npairs--;
+	free(p->client);
 	free(p);
 	maybe_finish(r);
 }
@@ -238,9 +243,9 @@ pair_done(struct link *lk, enum pump_result res,
 	pair_free(p);
 }
 
-/* The upstream socket ufd is connected: start moving bytes. */
+/* The upstream socket ufd is connected to upstream: start moving bytes. */
 static void
-pair_connected(struct pair *p)
+pair_connected(struct pair *p, const char *upstream)
 {
 	struct relay *r = p->r;
 	struct sockaddr_storage up;
@@ -257,7 +262,7 @@ pair_connected(struct pair *p)
 	if (getpeername(p->ufd, (struct sockaddr *)&up, &uplen) == -1)
 		uplen = 0;	/* ENOTCONN: gone already; the link will say */
 	log_relay_upstream(r->cfg, (struct sockaddr *)&p->peer, p->peerlen,
-	    p->client, p->upstream, (struct sockaddr *)&up, uplen,
+	    p->client, upstream, (struct sockaddr *)&up, uplen,
 	    r->up.port);
 	memset(&p->ends, 0, sizeof(p->ends));
 	p->ends.in_fd = p->ufd;
@@ -271,12 +276,24 @@ pair_connected(struct pair *p)
 	p->ends.in_name = "upstream";
 	p->ends.out_name = "upstream";
 	p->ends.program = -1;
+	p->ends.pipes = &r->pipes;
 	if ((p->lk = link_start(&r->loop, &r->lcfg, &p->ends, pair_done, p,
 	    err, sizeof(err))) == NULL)
 		pair_fail(p, err);
 }
 
 static void	try_next(struct pair *);
+
+/* "127.0.0.1 port 80": how messages name the upstream address ai. */
+static void
+ai_text(const struct addrinfo *ai, char *out, size_t outlen)
+{
+	char text[ADDR_TEXTLEN];
+	int port;
+
+	addr_numeric(ai->ai_addr, ai->ai_addrlen, text, &port);
+	snprintf(out, outlen, "%s port %d", text, port);
+}
 
 /* A connect in flight has an answer, or an error. */
 static void
@@ -291,7 +308,10 @@ on_connect(struct loop *l, struct loop_io *w, short revents)
 	    &len) == -1)
 		p->last_errno = errno;
 	if (p->last_errno == 0) {
-		pair_connected(p);
+		char upstream[PEERLEN];
+
+		ai_text(p->ai, upstream, sizeof(upstream));
+		pair_connected(p, upstream);
 		return;
 	}
 	loop_io_stop(&p->r->loop, &p->connect_io);
@@ -325,7 +345,6 @@ try_next(struct pair *p)
 {
 	struct relay *r = p->r;
 	char err[ERRLEN];
-	int port;
 
 	for (; p->ai != NULL; p->ai = p->ai->ai_next) {
 		p->ufd = sock_prepare(&r->up, p->ai->ai_family, SOCK_STREAM,
@@ -338,11 +357,11 @@ try_next(struct pair *p)
 			p->last_errno = errno;
 			continue;
 		}
-		addr_numeric(p->ai->ai_addr, p->ai->ai_addrlen, err, &port);
-		snprintf(p->upstream, sizeof(p->upstream), "%s port %d", err,
-		    port);
 		if (connect(p->ufd, p->ai->ai_addr, p->ai->ai_addrlen) == 0) {
-			pair_connected(p);
+			char upstream[PEERLEN];
+
+			ai_text(p->ai, upstream, sizeof(upstream));
+			pair_connected(p, upstream);
 			return;
 		}
 		if (errno == EINPROGRESS || errno == EINTR) {
@@ -378,7 +397,6 @@ connect_unix(struct pair *p)
 	struct sockaddr_un sun;
 	socklen_t len;
 
-	snprintf(p->upstream, sizeof(p->upstream), "%s", path);
 	if (unix_address(path, &sun, &len) == -1 ||
 	    (p->ufd = sock_new(AF_UNIX, SOCK_STREAM, 0)) == -1) {
 		pair_fail(p, strerror(errno));
@@ -390,7 +408,7 @@ connect_unix(struct pair *p)
 		pair_fail(p, strerror(errno));
 		return;
 	}
-	pair_connected(p);
+	pair_connected(p, path);
 }
 
 /* Begins the upstream connection of a new pair. */
@@ -398,7 +416,7 @@ static void
 pair_upstream(struct pair *p)
 {
 	struct relay *r = p->r;
-	char err[ERRLEN];
+	char err[ERRLEN], upstream[PEERLEN];
 	int status;
 
 	if (r->cfg->relay.kind == RELAY_UNIX) {
@@ -415,11 +433,10 @@ pair_upstream(struct pair *p)
 			pair_fail(p, err);
 			return;
 		}
-		snprintf(p->upstream, sizeof(p->upstream), "%s port %s (via "
-		    "proxy %s port %d)", r->cfg->relay.host,
-		    r->cfg->relay.port, r->cfg->proxy_host,
-		    r->cfg->proxy_port);
-		pair_connected(p);
+		snprintf(upstream, sizeof(upstream), "%s port %s (via proxy "
+		    "%s port %d)", r->cfg->relay.host, r->cfg->relay.port,
+		    r->cfg->proxy_host, r->cfg->proxy_port);
+		pair_connected(p, upstream);
 		return;
 	}
 	/* A name is looked up per client, so a moved backend is followed. */
@@ -441,8 +458,10 @@ pair_new(struct relay *r, int cfd, const struct sockaddr_storage *peer,
 {
 	struct pair *p;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->client = strdup(client)) == NULL) {
 		log_note(r->cfg, 1, "relay %s: %s", client, strerror(errno));
+		free(p);
 		close(cfd);
 		return false;
 	}
@@ -452,7 +471,6 @@ pair_new(struct relay *r, int cfd, const struct sockaddr_storage *peer,
 	p->closing.fd = -1;
 	p->peer = *peer;
 	p->peerlen = peerlen;
-	snprintf(p->client, sizeof(p->client), "%s", client);
 	p->started = clock_ms();
 	loop_io_set(&p->connect_io, -1, on_connect, p);
 	loop_timer_set(&p->connect_timer, on_connect_timeout, p);
@@ -551,6 +569,7 @@ relay_init(struct relay *r, const struct config *cfg, struct tlog *log)
 	r->lfd = -1;
 	r->spare = -1;
 	loop_init(&r->loop);
+	zc_pool_init(&r->pipes);
 	/*
 	 * The upstream is connected to: -s is its source, -4/-6 and the
 	 * socket options apply; -p and -r were the first leg's, if any.
@@ -597,6 +616,7 @@ relay_run(struct relay *r)
 		else
 			pair_free(p);
 	}
+	zc_pool_free(&r->pipes);
 	loop_free(&r->loop);
 }
 

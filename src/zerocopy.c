@@ -18,6 +18,48 @@
 
 #include "zerocopy.h"
 
+void
+zc_pool_init(struct zc_pool *pool)
+{
+	pool->count = 0;
+}
+
+void
+zc_pool_free(struct zc_pool *pool)
+{
+	while (pool->count > 0) {
+		pool->count--;
+		close(pool->rd[pool->count]);
+		close(pool->wr[pool->count]);
+	}
+}
+
+int
+zc_pool_get(struct zc_pool *pool, int fds[2], size_t *cap)
+{
+	if (pool == NULL || pool->count == 0)
+		return zc_pipe(fds, cap);
+	pool->count--;
+	fds[0] = pool->rd[pool->count];
+	fds[1] = pool->wr[pool->count];
+	*cap = pool->cap[pool->count];
+	return 0;
+}
+
+void
+zc_pool_put(struct zc_pool *pool, const int fds[2], size_t cap)
+{
+	if (pool == NULL || pool->count == ZC_POOL_MAX) {
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	pool->rd[pool->count] = fds[0];
+	pool->wr[pool->count] = fds[1];
+	pool->cap[pool->count] = cap;
+	pool->count++;
+}
+
 /* The pipe size worth asking for: larger gains nothing measurable. */
 #define PIPE_WANT	(1024 * 1024)
 

@@ -44,4 +44,30 @@ size_t	zc_queued(int fd);
 /* Enlarges the pipe fd towards 1 MiB, quietly; returns its size or 0. */
 size_t	zc_grow_pipe(int fd);
 
+/*
+ * Spare empty pipes, for many links on one loop that splice only while
+ * data is in flight: an idle link holds none.  At most ZC_POOL_MAX are
+ * kept; the rest are closed.  Its owner (a relay) makes it with
+ * zc_pool_init() and closes what it holds with zc_pool_free().
+ */
+#define ZC_POOL_MAX	16
+
+struct zc_pool {
+	int	rd[ZC_POOL_MAX], wr[ZC_POOL_MAX];
+	size_t	cap[ZC_POOL_MAX];
+	int	count;
+};
+
+void	zc_pool_init(struct zc_pool *pool);
+void	zc_pool_free(struct zc_pool *pool);
+
+/*
+ * An empty pipe as zc_pipe() makes it, a spare one if pool (which may be
+ * NULL) has one.  Returns 0, or -1 with errno.
+ */
+int	zc_pool_get(struct zc_pool *pool, int fds[2], size_t *cap);
+
+/* Gives back an empty pipe: kept as a spare if there is room, or closed. */
+void	zc_pool_put(struct zc_pool *pool, const int fds[2], size_t cap);
+
 #endif
