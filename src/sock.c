@@ -556,10 +556,10 @@ unacked_bytes(int fd)
 
 /*
  * Reads and drops what is queued on fd, at most a round's worth so that a
- * peer sending without pause cannot keep us here; false once the peer
- * has closed.
+ * peer sending without pause cannot keep us here.  Returns 1 when all was
+ * read, 0 once the peer has sent its FIN, -1 when the socket failed.
  */
-static bool
+static int
 discard_input(int fd)
 {
 	unsigned char scrap[16384];
@@ -572,10 +572,11 @@ discard_input(int fd)
 			continue;
 		if (n == -1 && errno == EINTR)
 			continue;
-		/* EAGAIN: all read; 0 or an error: the peer is gone. */
-		return n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		if (n == 0)
+			return 0;	/* the peer sent its FIN */
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
 	}
-	return true;
+	return 1;
 }
 
 /*
@@ -623,13 +624,26 @@ static void
 closing_look(struct sock_closing *c)
 {
 	long left;
+	int in;
 
 	/* All we sent has arrived: a reset can no longer cost any. */
-	if ((left = unacked_bytes(c->fd)) == 0 || !discard_input(c->fd) ||
-	    sig_pending() != 0) {
+	if ((left = unacked_bytes(c->fd)) == 0 || sig_pending() != 0) {
 		closing_done(c);
 		return;
 	}
+	in = loop_io_active(&c->io) ? discard_input(c->fd) : 0;
+	/*
+	 * A peer that has sent its FIN may still be reading: a FIN of ours
+	 * (no data left unread) loses nothing, but our reset would throw
+	 * away what it has not taken yet, so the reset waits for the queue,
+	 * looking every CLOSE_LOOK_MS, no longer for input (always ready).
+	 */
+	if (in == -1 || (in == 0 && !c->reset)) {
+		closing_done(c);
+		return;
+	}
+	if (in == 0)
+		loop_io_stop(c->loop, &c->io);
 	if (left != c->last) {	/* progress: the grace starts again */
 		c->last = left;
 		c->deadline = clock_ms() + c->grace_ms;

@@ -647,6 +647,35 @@ s.close()
 	grep -qE "^sockcat: relay 127\.0\.0\.1 port [0-9]+ to 127\.0\.0\.1:$BPORT: read from upstream: Connection reset by peer\$" "$T/relay.err"
 }
 
+@test "a client that half-closed after its request gets all 8 MB of an upstream that then resets, then the reset" {
+	# Its FIN must not cut the wait for our send queue short: the reset
+	# would throw away what it has not read yet.
+	make_big "$T/big" 8
+	bg be python3 "$RESETPEER" serve-send "$T/big" --port-file "$T/be.port"
+	BPORT=$(peer_port be)
+	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 20 python3 "$RESETPEER" client-recv \
+	    "$PORT" --half-close --save "$T/got"
+	[ "$status" -eq 0 ]
+	[ "$output" = reset ]
+	[ "$(sha256sum <"$T/got")" = "$(sha256sum <"$T/big")" ]
+}
+
+@test "an upstream that half-closed after its greeting gets all 8 MB of a client that then resets, then the reset" {
+	make_big "$T/big" 8
+	bg be python3 "$RESETPEER" serve-recv --half-close \
+	    --port-file "$T/be.port" --save "$T/got"
+	BPORT=$(peer_port be)
+	start_relay relay -l 0 --to "127.0.0.1:$BPORT"
+	run --separate-stderr timeout 20 python3 "$RESETPEER" client-send \
+	    "$PORT" "$T/big"
+	[ "$status" -eq 0 ]
+	bg_wait be 20
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat "$T/be.out")" = reset ]
+	[ "$(sha256sum <"$T/got")" = "$(sha256sum <"$T/big")" ]
+}
+
 @test "a client that sends 1 MB and resets: the upstream gets all 1 MB, then the reset" {
 	make_big "$T/big" 1
 	bg be python3 "$RESETPEER" serve-recv --port-file "$T/be.port" \

@@ -6,6 +6,7 @@ serve-send FILE: accept one client on 127.0.0.1 port 0 (--port-file),
 client-send PORT FILE: the same as a client of 127.0.0.1 PORT.
 serve-recv / client-recv: read until the connection ends, save what came
   (--save) and print how it ended: "eof", or "reset" for ECONNRESET.
+  --half-close: send "req" and a FIN first (a request, then only reading).
 A watchdog (--timeout, default 20 s) ends any of them with status 3.
 """
 
@@ -76,6 +77,7 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--save")
     ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--half-close", action="store_true")
     a = ap.parse_args()
     signal.signal(signal.SIGALRM, lambda *_: os._exit(3))
     signal.alarm(int(a.timeout))
@@ -86,6 +88,9 @@ def main():
     if a.cmd.endswith("send"):
         send_then_reset(sock, a.args[-1])
     else:
+        if a.half_close:
+            sock.sendall(b"req")
+            sock.shutdown(socket.SHUT_WR)
         recv_until_end(sock, a.save)
 
 
