@@ -105,7 +105,9 @@ pattern_size(const char *p)
 				    strtoul(end + 1, &end, 10) : n + 1;
 			else
 				end--;
-			if (*end != ',' && end[1] != '}' && *end != '}')
+			/* "{,0" at the end: no '}', and nothing to read past. */
+			if (*end == '\0' ||
+			    (*end != ',' && end[1] != '}' && *end != '}'))
 				break;
 			mult = (m > n ? m : n) + 1;
 			if ((q = strchr(p, '}')) != NULL)
